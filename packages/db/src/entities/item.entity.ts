@@ -1,0 +1,55 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  type Relation,
+} from 'typeorm';
+import { User } from './user.entity';
+
+export const ITEM_STATUSES = ['pending', 'done'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export const ITEM_TITLE_MAX_LENGTH = 200;
+export const ITEM_DESCRIPTION_MAX_LENGTH = 10_000;
+
+@Entity({ name: 'items' })
+@Index('items_owner_id_created_at_idx', ['ownerId', 'createdAt'])
+export class Item {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'owner_id', type: 'uuid' })
+  ownerId!: string;
+
+  @ManyToOne(() => User, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'owner_id', foreignKeyConstraintName: 'items_owner_id_fkey' })
+  owner?: Relation<User>;
+
+  @Column({ type: 'varchar', length: ITEM_TITLE_MAX_LENGTH })
+  title!: string;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'pending' })
+  status!: ItemStatus;
+
+  @Column({ name: 'word_count', type: 'integer', nullable: true })
+  wordCount!: number | null;
+
+  @Column({ type: 'char', length: 64, nullable: true })
+  checksum!: string | null;
+
+  @Column({ name: 'processed_at', type: 'timestamptz', nullable: true })
+  processedAt!: Date | null;
+
+  @Column({ name: 'job_id', type: 'varchar', length: 100, nullable: true })
+  jobId!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,5 @@
+export * from './jobs/process-item.job';
+export * from './job-options';
+export * from './producer';
+export * from './queues';
+export * from './redis-connection';

@@ -1,0 +1,39 @@
+import { startTestServices, type TestServices } from './test-services';
+import { createTestDatabase, dropTestDatabase, TEMPLATE_DATABASE_ENV } from './test-database';
+
+export interface GlobalSetupOptions {
+  /** Brings a fresh database to the current schema; the result is the template every test file copies. */
+  prepareTemplate?: (databaseUrl: string) => Promise<unknown>;
+}
+
+// Jest runs globalSetup and globalTeardown in one process but may load them as separate module
+// instances, so what teardown needs is kept on globalThis.
+const state = globalThis as typeof globalThis & {
+  __testServices?: TestServices;
+  __testTemplateUrl?: string;
+};
+
+/**
+ * Jest globalSetup factory: one PostgreSQL and one Redis for the whole run (reused from
+ * TEST_DATABASE_URL / TEST_REDIS_URL when the caller already started them), and one migrated
+ * template database. Workers inherit the variables set here.
+ */
+export function globalSetup({ prepareTemplate }: GlobalSetupOptions = {}) {
+  return async () => {
+    const services = await startTestServices();
+    state.__testServices = services;
+    process.env.TEST_DATABASE_URL = services.databaseUrl;
+    process.env.TEST_REDIS_URL = services.redisUrl;
+    if (prepareTemplate) {
+      const templateUrl = await createTestDatabase(services.databaseUrl, { template: null });
+      state.__testTemplateUrl = templateUrl;
+      await prepareTemplate(templateUrl);
+      process.env[TEMPLATE_DATABASE_ENV] = new URL(templateUrl).pathname.slice(1);
+    }
+  };
+}
+
+export async function globalTeardown(): Promise<void> {
+  if (state.__testTemplateUrl) await dropTestDatabase(state.__testTemplateUrl);
+  await state.__testServices?.stop();
+}

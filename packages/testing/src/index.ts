@@ -1,0 +1,4 @@
+export * from './global-setup';
+export * from './test-database';
+export * from './test-env';
+export * from './test-services';

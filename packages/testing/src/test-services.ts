@@ -1,0 +1,70 @@
+import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
+import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
+import { getContainerRuntimeClient } from 'testcontainers';
+
+export const POSTGRES_IMAGE = process.env.TEST_POSTGRES_IMAGE ?? 'postgres:17';
+export const REDIS_IMAGE = process.env.TEST_REDIS_IMAGE ?? 'redis:7';
+
+export interface TestServices {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Stops the containers this call started; servers given by URL are left alone. */
+  stop(): Promise<void>;
+}
+
+async function dockerIsReachable(): Promise<boolean> {
+  try {
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * PostgreSQL and Redis for a test run: the servers named by TEST_DATABASE_URL and TEST_REDIS_URL
+ * when set, otherwise containers started through the Docker engine.
+ */
+export async function startTestServices(
+  env: Record<string, string | undefined> = process.env,
+): Promise<TestServices> {
+  const givenDatabaseUrl = env.TEST_DATABASE_URL;
+  const givenRedisUrl = env.TEST_REDIS_URL;
+  if (givenDatabaseUrl && givenRedisUrl) {
+    return { databaseUrl: givenDatabaseUrl, redisUrl: givenRedisUrl, stop: async () => {} };
+  }
+  if (!(await dockerIsReachable())) {
+    throw new Error(
+      'Tests need PostgreSQL and Redis: start a Docker engine (testcontainers runs them), ' +
+        'or set TEST_DATABASE_URL and TEST_REDIS_URL to servers you run yourself.',
+    );
+  }
+  const [postgres, redis] = await Promise.all([
+    givenDatabaseUrl ? undefined : startPostgres(),
+    givenRedisUrl ? undefined : startRedis(),
+  ]);
+  return {
+    databaseUrl: givenDatabaseUrl ?? postgres!.getConnectionUri(),
+    redisUrl: givenRedisUrl ?? redis!.getConnectionUrl(),
+    stop: async () => {
+      await Promise.all([postgres?.stop(), redis?.stop()]);
+    },
+  };
+}
+
+function startPostgres(): Promise<StartedPostgreSqlContainer> {
+  return new PostgreSqlContainer(POSTGRES_IMAGE)
+    .withDatabase('postgres')
+    .withUsername('postgres')
+    .withPassword('postgres')
+    .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
+    .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=500'])
+    .start();
+}
+
+function startRedis(): Promise<StartedRedisContainer> {
+  // noeviction is the only policy under which BullMQ keeps its guarantees; tests run like production.
+  return new RedisContainer(REDIS_IMAGE)
+    .withCommand(['redis-server', '--maxmemory-policy', 'noeviction', '--save', ''])
+    .start();
+}
