@@ -15,7 +15,11 @@ function jestConfig({ globalSetup, globalTeardown } = {}) {
         {
           jsc: {
             parser: { syntax: 'typescript', decorators: true },
-            transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+            transform: {
+              legacyDecorator: true,
+              decoratorMetadata: true,
+              useDefineForClassFields: false,
+            },
             target: 'es2022',
           },
           module: { type: 'commonjs' },
@@ -24,7 +28,8 @@ function jestConfig({ globalSetup, globalTeardown } = {}) {
       ],
     },
     globalSetup,
-    globalTeardown: globalTeardown ?? (globalSetup ? require.resolve('./jest-global-teardown.js') : undefined),
+    globalTeardown:
+      globalTeardown ?? (globalSetup ? require.resolve('./jest-global-teardown.js') : undefined),
     testTimeout: 30_000,
     reporters: ['default', path.join(__dirname, 'jest-summary-reporter.js')],
   };

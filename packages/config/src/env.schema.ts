@@ -3,19 +3,18 @@ import { z } from 'zod';
 const DEV_JWT_SECRET = 'dev-only-secret-change-me-dev-only-secret';
 const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
-const port = z.coerce.number().int().min(1).max(65535);
+// 0 asks the OS for a free port (tests, benchmarks).
+const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
-const list = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter(Boolean),
-  );
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean),
+);
 
 export const nodeEnvSchema = z.enum(['development', 'test', 'production']).default('development');
 
@@ -66,7 +65,7 @@ export const apiEnvSchema = baseEnvSchema
       ctx.addIssue({
         code: 'custom',
         path: [env.BULL_BOARD_USER ? 'BULL_BOARD_PASSWORD' : 'BULL_BOARD_USER'],
-        message: 'BULL_BOARD_USER and BULL_BOARD_PASSWORD must be set together',
+        message: `must be set together with ${env.BULL_BOARD_USER ? 'BULL_BOARD_USER' : 'BULL_BOARD_PASSWORD'}`,
       });
     }
   })

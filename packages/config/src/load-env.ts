@@ -23,7 +23,10 @@ export function loadEnv<Schema extends z.ZodType>(
   throw new InvalidEnvironmentError(
     result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
-      const missing = issue.path.length === 1 && definedOnly[String(issue.path[0])] === undefined;
+      const missing =
+        issue.code === 'invalid_type' &&
+        issue.path.length === 1 &&
+        definedOnly[String(issue.path[0])] === undefined;
       return `${name} ${missing ? 'is required' : issue.message}`;
     }),
   );

@@ -27,7 +27,8 @@ export function dataSourceOptions({
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error', 'warn'],
+    // Failed queries surface as thrown errors, logged by the caller in its own (JSON) format.
+    logging: false,
     applicationName,
     poolSize,
     extra: { max: poolSize },

@@ -1,10 +1,6 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  createTestDatabase,
-  dropTestDatabase,
-  startTestServices,
-} from '@starter/testing';
+import { createTestDatabase, dropTestDatabase, startTestServices } from '@starter/testing';
 import { createDataSource } from '../data-source';
 import { migrate } from '../migrate';
 

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { ApiEnv } from '@starter/config';
+import { LogController } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AppModule } from './app.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { PinoNestLogger } from './common/pino-nest-logger';
+import { createValidationPipe } from './common/validation';
+import { HttpMetrics } from './metrics/http-metrics';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+const REQUEST_ID = /^[\w-]{1,128}$/;
+
+export function createLogger(env: ApiEnv): Logger {
+  return pino({
+    level: env.LOG_LEVEL,
+    base: { service: 'api' },
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+  });
+}
+
+/** Builds the application exactly as production runs it; tests call this too. */
+export async function createApp(
+  env: ApiEnv,
+  logger = createLogger(env),
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Behind the deploy proxy the client address comes from X-Forwarded-For.
+    trustProxy: true,
+    // One line per request, written by the onResponse hook below together with the metrics.
+    logController: new LogController({ disableRequestLogging: true }),
+    // genReqId reads X-Request-Id itself, so a malformed one is replaced rather than trusted.
+    requestIdHeader: false,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
+    logger: new PinoNestLogger(logger),
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(HttpMetrics);
+
+  // Once shutdown starts, answers in flight close their keep-alive connection, so the server can
+  // finish closing instead of waiting for clients to hang up.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    if (closing) void reply.header('connection', 'close');
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request completed',
+    );
+  });
+
+  await app.register(helmet, {
+    // The docs UI loads its own inline scripts and styles.
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
+  if (env.CORS_ORIGINS.length > 0) {
+    await app.register(cors, { origin: env.CORS_ORIGINS, credentials: true });
+  }
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(createValidationPipe());
+  // On SIGTERM/SIGINT: stop accepting, finish requests in flight, close pools, exit 0.
+  app.enableShutdownHooks([], { useProcessExit: true });
+
+  if (env.DOCS_ENABLED) {
+    const config = new DocumentBuilder()
+      .setTitle('Starter API')
+      .setVersion('1.0')
+      .addBearerAuth()
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+      jsonDocumentUrl: 'docs/openapi.json',
+    });
+  }
+  return app;
+}

@@ -1,0 +1,56 @@
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { REDIS } from '../queue/queue.module';
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+async function check(name: string, probe: () => Promise<unknown>): Promise<[string, string]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return [name, 'ok'];
+  } catch (error) {
+    return [name, `failed: ${(error as Error).message}`];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** The process is up. Touches no dependency, so a database outage never restarts containers. */
+  @Get('live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  /** Ready to serve: PostgreSQL and Redis both answer. */
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    const checks = Object.fromEntries(
+      await Promise.all([
+        check('postgres', () => this.dataSource.query('SELECT 1')),
+        check('redis', () => this.redis.ping()),
+      ]),
+    );
+    const ok = Object.values(checks).every((result) => result === 'ok');
+    if (ok) return { status: 'ok' };
+    void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: 'unavailable', checks };
+  }
+}

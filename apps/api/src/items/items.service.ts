@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Item } from '@starter/db';
+import { enqueueProcessItem, processItemJobId, type ItemsQueue } from '@starter/queue';
+import { Repository } from 'typeorm';
+import { ApiError, notFound } from '../common/api-error';
+import { ITEMS_QUEUE } from '../queue/queue.module';
+import type { CreateItemBody, ListItemsQuery } from './items.schemas';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@Injectable()
+export class ItemsService {
+  private readonly logger = new Logger(ItemsService.name);
+
+  constructor(
+    @InjectRepository(Item) private readonly items: Repository<Item>,
+    @Inject(ITEMS_QUEUE) private readonly queue: ItemsQueue,
+  ) {}
+
+  /**
+   * The row is committed before the job exists, so the worker never looks for an item that is not
+   * there yet. If Redis refuses the job the row is removed again and the client gets a 503: no
+   * item is left pending without a job.
+   */
+  async create(ownerId: string, body: CreateItemBody): Promise<Item> {
+    const id = randomUUID();
+    const item = await this.items.save(
+      this.items.create({
+        id,
+        ownerId,
+        title: body.title,
+        description: body.description ?? null,
+        jobId: processItemJobId(id),
+      }),
+    );
+    try {
+      await enqueueProcessItem(this.queue, { itemId: id });
+    } catch (error) {
+      this.logger.error(`enqueue failed for item ${id}: ${(error as Error).message}`);
+      await this.items.delete({ id });
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'queue_unavailable',
+        'The job queue is unavailable; try again',
+      );
+    }
+    return item;
+  }
+
+  list(ownerId: string, { limit, offset }: ListItemsQuery): Promise<[Item[], number]> {
+    return this.items.findAndCount({
+      where: { ownerId },
+      order: { createdAt: 'DESC', id: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+  }
+
+  async get(ownerId: string, id: string): Promise<Item> {
+    const item = UUID.test(id) ? await this.items.findOneBy({ id, ownerId }) : null;
+    if (!item) throw notFound('Item');
+    return item;
+  }
+
+  async remove(ownerId: string, id: string): Promise<void> {
+    const result = UUID.test(id) ? await this.items.delete({ id, ownerId }) : { affected: 0 };
+    if (!result.affected) throw notFound('Item');
+  }
+
+  findByJobId(ownerId: string, jobId: string): Promise<Item | null> {
+    return this.items.findOneBy({ jobId, ownerId });
+  }
+}

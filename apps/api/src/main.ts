@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { apiEnvSchema, loadEnvOrExit } from '@starter/config';
+import { createApp, createLogger } from './app.factory';
+
+async function bootstrap(): Promise<void> {
+  const env = loadEnvOrExit(apiEnvSchema);
+  const logger = createLogger(env);
+  const app = await createApp(env, logger);
+  await app.listen({ port: env.PORT, host: env.HOST });
+  logger.info({ port: env.PORT }, 'api listening');
+}
+
+bootstrap().catch((error: unknown) => {
+  console.error('api failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,178 @@
+import { TestApi } from './support/test-api';
+
+describe('auth and users', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start({ LOGIN_RATE_LIMIT_MAX: '3' });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  describe('POST /auth/register', () => {
+    it('creates a user and answers 201 with id and email only', async () => {
+      const response = await api.request('POST', '/auth/register', {
+        body: { email: 'new.user@example.com', password: 'long enough' },
+      });
+
+      expect(response.status).toBe(201);
+      expect(response.body).toEqual({
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        email: 'new.user@example.com',
+      });
+    });
+
+    it('answers 409 when the email is taken, whatever its case', async () => {
+      await api.request('POST', '/auth/register', {
+        body: { email: 'taken@example.com', password: 'long enough' },
+      });
+
+      const response = await api.request('POST', '/auth/register', {
+        body: { email: 'Taken@Example.com', password: 'another one' },
+      });
+
+      expect(response.status).toBe(409);
+      expect(response.body).toMatchObject({ status: 409, error: 'email_taken' });
+    });
+
+    it('answers 422 naming every invalid field and every unknown property', async () => {
+      const response = await api.request('POST', '/auth/register', {
+        body: { email: 'not-an-email', password: 'short', admin: true },
+      });
+
+      expect(response.status).toBe(422);
+      expect(response.body.error).toBe('validation_failed');
+      expect(response.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(
+        ['admin', 'email', 'password'],
+      );
+    });
+
+    it('answers 422 when fields are missing', async () => {
+      const response = await api.request('POST', '/auth/register', { body: {} });
+
+      expect(response.status).toBe(422);
+      expect(response.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(
+        ['email', 'password'],
+      );
+    });
+  });
+
+  describe('POST /auth/login', () => {
+    it('returns a bearer JWT whose subject is the user id', async () => {
+      const registered = await api.request('POST', '/auth/register', {
+        body: { email: 'login@example.com', password: 'my password' },
+      });
+
+      const response = await api.request('POST', '/auth/login', {
+        body: { email: 'LOGIN@example.com', password: 'my password' },
+      });
+
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ access_token: expect.any(String), token_type: 'bearer' });
+      const payload = JSON.parse(
+        Buffer.from(response.body.access_token.split('.')[1], 'base64url').toString(),
+      );
+      expect(payload.sub).toBe(registered.body.id);
+      expect(payload.exp - payload.iat).toBe(api.env.JWT_EXPIRES_IN_SECONDS);
+    });
+
+    it('answers 401 on a wrong password and on an unknown email, with the same message', async () => {
+      await api.request('POST', '/auth/register', {
+        body: { email: 'victim@example.com', password: 'right password' },
+      });
+
+      const wrongPassword = await api.request('POST', '/auth/login', {
+        body: { email: 'victim@example.com', password: 'wrong password' },
+      });
+      const unknownEmail = await api.request('POST', '/auth/login', {
+        body: { email: 'nobody@example.com', password: 'wrong password' },
+      });
+
+      expect(wrongPassword.status).toBe(401);
+      expect(unknownEmail.status).toBe(401);
+      expect(wrongPassword.body.message).toBe(unknownEmail.body.message);
+    });
+
+    it('rate limits repeated failed logins with 429 and Retry-After, even for the right password', async () => {
+      const credentials = { email: 'brute@example.com', password: 'the real one' };
+      await api.request('POST', '/auth/register', { body: credentials });
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        const failed = await api.request('POST', '/auth/login', {
+          body: { ...credentials, password: `guess ${attempt}` },
+        });
+        expect(failed.status).toBe(401);
+      }
+
+      const blocked = await api.request('POST', '/auth/login', { body: credentials });
+
+      expect(blocked.status).toBe(429);
+      expect(blocked.body).toMatchObject({ status: 429, error: 'too_many_requests' });
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+    });
+
+    it('does not count successful logins towards the limit', async () => {
+      const user = await api.createUser();
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        const response = await api.request('POST', '/auth/login', {
+          body: { email: user.email, password: user.password },
+        });
+        expect(response.status).toBe(200);
+      }
+    });
+  });
+
+  describe('GET /users/me', () => {
+    it('returns the caller', async () => {
+      const user = await api.createUser();
+
+      const response = await api.request('GET', '/users/me', { token: user.token });
+
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ id: user.id, email: user.email });
+    });
+
+    it.each([
+      ['no token', {}],
+      ['a malformed token', { authorization: 'Bearer not-a-jwt' }],
+      ['another scheme', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ])('answers 401 with %s', async (_case, headers) => {
+      const response = await api.request('GET', '/users/me', { headers });
+
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ status: 401, error: 'unauthorized' });
+    });
+
+    it('answers 401 for an expired token', async () => {
+      const user = await api.createUser();
+      const past = Math.floor(Date.now() / 1000) - 60;
+
+      const response = await api.request('GET', '/users/me', {
+        token: api.signToken({ sub: user.id, iat: past - 3600, exp: past }),
+      });
+
+      expect(response.status).toBe(401);
+    });
+
+    it('answers 401 for a token signed with another secret', async () => {
+      const user = await api.createUser();
+
+      const response = await api.request('GET', '/users/me', {
+        token: api.signToken({ sub: user.id }, 'some-other-secret-some-other-secret'),
+      });
+
+      expect(response.status).toBe(401);
+    });
+
+    it('accepts a token it signed itself (control for the two cases above)', async () => {
+      const user = await api.createUser();
+
+      const response = await api.request('GET', '/users/me', {
+        token: api.signToken({ sub: user.id, exp: Math.floor(Date.now() / 1000) + 60 }),
+      });
+
+      expect(response.status).toBe(200);
+    });
+  });
+});

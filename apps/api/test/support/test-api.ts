@@ -1,0 +1,101 @@
+import { createHmac } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { apiEnvSchema, loadEnv, type ApiEnv } from '@starter/config';
+import { createItemsQueue, createRedisConnection, type ItemsQueue } from '@starter/queue';
+import { createTestEnv, type TestEnv } from '@starter/testing';
+import type { Redis } from 'ioredis';
+import { createApp } from '../../src/app.factory';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string;
+  headers?: Record<string, string>;
+}
+
+/** The real application on a real port, with its own database and Redis prefix. */
+export class TestApi {
+  private redis?: Redis;
+  private itemsQueue?: ItemsQueue;
+
+  private constructor(
+    readonly app: NestFastifyApplication,
+    readonly baseUrl: string,
+    readonly env: ApiEnv,
+    readonly testEnv: TestEnv,
+  ) {}
+
+  static async start(overrides: Record<string, string> = {}): Promise<TestApi> {
+    const testEnv = await createTestEnv(overrides);
+    const env = loadEnv(apiEnvSchema, testEnv.env);
+    const app = await createApp(env);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return new TestApi(app, await app.getUrl(), env, testEnv);
+  }
+
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    const isJson = response.headers.get('content-type')?.includes('application/json');
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: isJson && text ? JSON.parse(text) : text,
+    };
+  }
+
+  /** Registers and logs in a fresh user; returns its id, email and token. */
+  async createUser(
+    email = `user-${Math.random().toString(36).slice(2)}@example.com`,
+    password = 'correct horse',
+  ) {
+    const registered = await this.request('POST', '/auth/register', { body: { email, password } });
+    if (registered.status !== 201)
+      throw new Error(`register failed: ${JSON.stringify(registered.body)}`);
+    const login = await this.request('POST', '/auth/login', { body: { email, password } });
+    return {
+      id: registered.body.id as string,
+      email,
+      password,
+      token: login.body.access_token as string,
+    };
+  }
+
+  /** The same BullMQ queue the API produces into, read directly from Redis. */
+  queue(): ItemsQueue {
+    this.redis ??= createRedisConnection(this.env.REDIS_URL, 'worker');
+    this.itemsQueue ??= createItemsQueue(this.redis, this.env.REDIS_PREFIX);
+    return this.itemsQueue;
+  }
+
+  /** An HS256 token signed with the API's secret, for expiry and tampering cases. */
+  signToken(payload: Record<string, unknown>, secret = this.env.JWT_SECRET): string {
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+    return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
+  }
+
+  async close(): Promise<void> {
+    await this.itemsQueue?.close();
+    this.redis?.disconnect();
+    await this.app.close();
+    await this.testEnv.cleanup();
+  }
+}

@@ -1,0 +1,3 @@
+import { globalSetup } from '@starter/testing';
+
+export default globalSetup();

@@ -1,0 +1,15 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Directories of every workspace package (apps/*, packages/*, scripts). */
+export function workspaceDirs(root = REPO_ROOT): string[] {
+  const children = (dir: string) =>
+    existsSync(path.join(root, dir))
+      ? readdirSync(path.join(root, dir)).map((name) => path.join(root, dir, name))
+      : [];
+  return [...children('apps'), ...children('packages'), path.join(root, 'scripts')].filter((dir) =>
+    existsSync(path.join(dir, 'package.json')),
+  );
+}
