@@ -39,7 +39,7 @@ runMain(async () => {
     dryRun: args.dryRun,
     target: () => tag,
     dryRunTarget: tag,
-    preflight: (host) => [
+    preflight: ({ host }) => [
       {
         name: STEP.preflight,
         plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry`,

@@ -25,22 +25,24 @@ export interface ReleaseContext {
   host: ReleaseHost;
   /** The host's state when the lock was taken. */
   state: HostState;
+  /** The release being put live; for a rollback it is known once the state is read. */
+  tag: string;
 }
 
 export interface FlowOptions {
   action: 'deploy' | 'rollback';
-  /** The release to put live; for a rollback it may depend on the host's state. */
+  /** The release to put live, given the host's state. */
   target: (state: HostState) => string;
   config: DeployConfig;
   dryRun: boolean;
-  /** Steps before the lock (checks that change nothing). */
-  preflight: (host: ReleaseHost) => Step[];
-  /** Steps between the lock and the switch (upload, pull, migrate for a deploy). */
-  prepare: (context: ReleaseContext, tag: string) => Step[];
-  /** Steps after the release is recorded. */
-  finish: (context: ReleaseContext) => Step[];
   /** How --dry-run names the target, which it cannot read from the host. */
   dryRunTarget: string;
+  /** Checks before the lock; they change nothing. */
+  preflight: (context: ReleaseContext) => Step[];
+  /** Steps between the lock and the switch (upload, pull, migrate for a deploy). */
+  prepare: (context: ReleaseContext) => Step[];
+  /** Steps after the release is recorded. */
+  finish: (context: ReleaseContext) => Step[];
 }
 
 export function actorName(config: DeployConfig): string {
@@ -54,82 +56,61 @@ export function actorName(config: DeployConfig): string {
 export async function runReleaseFlow(options: FlowOptions): Promise<void> {
   const { config, dryRun, action } = options;
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  const destination = `${config.ssh.user}@${config.ssh.host}:${config.ssh.port}`;
+  const remote = dryRun ? undefined : createRemote(config.ssh);
+  const host = remote ? new ReleaseHost(remote, config) : (undefined as unknown as ReleaseHost);
+  const lock = remote ? new DeployLock(remote, config.dir, host.layout.lock) : undefined;
+  const context: ReleaseContext = {
+    host,
+    state: { current: undefined, previous: undefined },
+    tag: options.dryRunTarget,
+  };
+  const actor = actorName(config);
+  const started = performance.now();
+  const audit = (result: string) =>
+    host.audit(
+      `${new Date().toISOString()} actor=${actor} action=${action} release=${context.tag} result=${result} duration=${formatSeconds(performance.now() - started)}`,
+    );
+  const steps: Step[] = [
+    ...options.preflight(context),
+    {
+      name: STEP.lock,
+      plan: `take the deploy lock ${config.dir}/lock (fails at once naming the holder)`,
+      run: async () => {
+        context.state = await host.readState();
+        context.tag = options.target(context.state);
+        try {
+          await lock!.acquire({ actor, action, release: context.tag });
+        } catch (error) {
+          await audit('locked-out');
+          throw error;
+        }
+        log(`  ${action} ${context.tag}; live now: ${context.state.current ?? 'nothing'}`);
+      },
+    },
+    ...options.prepare(context),
+    ...switchSteps(context, config),
+    ...options.finish(context),
+  ];
 
   if (dryRun) {
-    const placeholder = {} as ReleaseContext;
-    const tag = options.dryRunTarget;
+    log(`Plan: ${action} ${context.tag} to ${destination} (${config.dir})`);
+    await runSteps(steps, { dryRun: true });
     log(
-      `Plan: ${action} ${tag} to ${config.ssh.user}@${config.ssh.host}:${config.ssh.port} (${config.dir})`,
-    );
-    await runSteps(
-      [
-        ...options.preflight(undefined as unknown as ReleaseHost),
-        {
-          name: STEP.lock,
-          plan: `mkdir-style lock ${config.dir}/lock (fails at once naming the holder)`,
-          run: noop,
-        },
-        ...options.prepare(placeholder, tag),
-        ...switchSteps(placeholder, tag, config),
-        ...options.finish(placeholder),
-      ],
-      { dryRun: true },
-    );
-    log(
-      '[dry-run] on a failure of switch api, replace worker or verify: restore the current release, remove the new one',
+      `[dry-run] if ${STEP.switchApi}, ${STEP.replaceWorker} or ${STEP.verify} fails: the live release is restored and the new one removed`,
     );
     return;
   }
 
-  const remote = createRemote(config.ssh);
-  const host = new ReleaseHost(remote, config);
-  const lock = new DeployLock(remote, config.dir, host.layout.lock);
-  const actor = actorName(config);
-  const started = performance.now();
-  let tag = options.dryRunTarget;
-  const context: ReleaseContext = { host, state: { current: undefined, previous: undefined } };
-  const audit = (result: string) =>
-    host.audit(
-      `${new Date().toISOString()} actor=${actor} action=${action} release=${tag} result=${result} duration=${formatSeconds(performance.now() - started)}`,
-    );
   const releaseOnSignal = (signal: NodeJS.Signals) => {
-    void lock.release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void lock!.release().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', releaseOnSignal);
   process.once('SIGTERM', releaseOnSignal);
-
   try {
-    await runSteps(options.preflight(host), { dryRun: false });
-    await runSteps(
-      [
-        {
-          name: STEP.lock,
-          plan: '',
-          run: async () => {
-            context.state = await host.readState();
-            tag = options.target(context.state);
-            try {
-              await lock.acquire({ actor, action, release: tag });
-            } catch (error) {
-              await audit('locked-out');
-              throw error;
-            }
-          },
-        },
-      ],
-      { dryRun: false },
-    );
-    log(`${action} ${tag} (live now: ${context.state.current ?? 'nothing'})`);
-    await runSteps(
-      [
-        ...options.prepare(context, tag),
-        ...switchSteps(context, tag, config),
-        ...options.finish(context),
-      ],
-      { dryRun: false },
-    );
+    await runSteps(steps, { dryRun: false });
     await audit('success');
-    log(`\n${action} of ${tag} succeeded in ${formatSeconds(performance.now() - started)}`);
+    log(`\n${action} of ${context.tag} succeeded in ${formatSeconds(performance.now() - started)}`);
   } catch (error) {
     if (
       !(error instanceof StepFailedError) ||
@@ -138,46 +119,45 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
     ) {
       throw error;
     }
-    const summary = [`${action} of ${tag} failed at "${error.step}": ${error.message}`];
+    const summary = [`${action} of ${context.tag} failed at "${error.step}": ${error.message}`];
     if (RESTORING_STEPS.has(error.step)) {
-      summary.push(await restore(host, tag, context.state.current));
+      summary.push(await restore(host, context.tag, context.state.current));
     } else {
       summary.push(`nothing was switched: ${context.state.current ?? 'no release'} is still live`);
     }
     await audit(`failed:${error.step.replaceAll(' ', '-')}`);
     throw new Error(summary.join('\n'), { cause: error });
   } finally {
-    await lock.release();
+    await lock!.release();
     process.off('SIGINT', releaseOnSignal);
     process.off('SIGTERM', releaseOnSignal);
-    remote.close();
+    remote!.close();
   }
 }
 
-const noop = () => Promise.resolve();
-
-function switchSteps(context: ReleaseContext, tag: string, config: DeployConfig): Step[] {
+function switchSteps(context: ReleaseContext, config: DeployConfig): Step[] {
+  const { tag } = context;
   const from = () => context.state.current;
   return [
     {
       name: STEP.switchApi,
       plan: `start ${tag}'s api beside the live one, wait until healthy, point the proxy (port ${config.proxy.port}) at it, drain and stop the old api`,
-      run: () => context.host.switchApi(tag, from()),
+      run: () => context.host.switchApi(context.tag, from()),
     },
     {
       name: STEP.replaceWorker,
       plan: `start ${tag}'s worker, stop the old one with SIGTERM (up to ${config.workerStopGraceSeconds}s to drain its jobs)`,
-      run: () => context.host.replaceWorker(tag, from()),
+      run: () => context.host.replaceWorker(context.tag, from()),
     },
     {
       name: STEP.verify,
       plan: `GET /health/ready and ${config.smokePath} through the proxy, answered by ${tag}`,
-      run: () => context.host.verify(tag),
+      run: () => context.host.verify(context.tag),
     },
     {
       name: STEP.record,
       plan: `current=${tag}, previous=the release it replaced; audit line in ${config.dir}/audit.log`,
-      run: () => context.host.record(tag),
+      run: () => context.host.record(context.tag),
     },
   ];
 }

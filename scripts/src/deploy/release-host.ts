@@ -144,7 +144,8 @@ export class ReleaseHost {
     await this.writeFile(`${this.layout.proxyConf}/default.conf`, renderProxyConfig(tag), '644');
     const reload = [
       'old=""',
-      'for p in /proc/[0-9]*; do if grep -qs "worker process" "$p/cmdline"; then old="$old ${p#/proc/}"; fi; done',
+      // The workers nginx runs now; after the reload they finish their requests and exit.
+      'for p in /proc/[0-9]*; do if [ "$(head -c 21 "$p/cmdline" 2>/dev/null)" = "nginx: worker process" ]; then old="$old ${p#/proc/}"; fi; done',
       'nginx -t -q && nginx -s reload',
       `i=0; while [ $i -lt ${PROXY_DRAIN_TIMEOUT_SECONDS * 10} ]; do`,
       '  alive=""; for pid in $old; do if [ -d "/proc/$pid" ]; then alive=1; fi; done',
@@ -235,8 +236,8 @@ export class ReleaseHost {
 
   /** Releases that can be switched to at once, without a pull. */
   async availableReleases(): Promise<string[]> {
-    const { dirs, images } = await this.inventory();
-    return availableReleases(dirs, images, this.repositories);
+    const { history, dirs, images } = await this.inventory();
+    return availableReleases(history, dirs, images, this.repositories);
   }
 
   /**

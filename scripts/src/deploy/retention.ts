@@ -8,14 +8,20 @@ export function retainedReleases(history: string[], keep: number): string[] {
   return retained;
 }
 
-/** Releases the host can switch to without a pull: their files and both images are there. */
+/**
+ * Releases the host can switch back to without a pull, newest first: they went live once and their
+ * files and both images are still there.
+ */
 export function availableReleases(
+  history: string[],
   releaseDirs: string[],
   localImages: string[],
   repositories: string[],
 ): string[] {
-  return releaseDirs.filter((tag) =>
-    repositories.every((repository) => localImages.includes(`${repository}:${tag}`)),
+  return retainedReleases(history, Number.POSITIVE_INFINITY).filter(
+    (tag) =>
+      releaseDirs.includes(tag) &&
+      repositories.every((repository) => localImages.includes(`${repository}:${tag}`)),
   );
 }
 

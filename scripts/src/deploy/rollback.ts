@@ -33,7 +33,7 @@ runMain(async () => {
     dryRun: args.dryRun,
     target: (state) => targetOf(args.sha, state),
     dryRunTarget: args.sha ?? '<previous release on the host>',
-    preflight: (host) => [
+    preflight: ({ host }) => [
       {
         name: STEP.preflight,
         plan: 'ssh with the pinned host key; docker, compose and curl on the host (no registry access)',
@@ -42,15 +42,15 @@ runMain(async () => {
         },
       },
     ],
-    prepare: ({ host }, tag) => [
+    prepare: (context) => [
       {
         name: 'check retained',
-        plan: `${tag}'s files and both images must still be on the host`,
+        plan: `${context.tag}'s files and both images must still be on the host`,
         run: async () => {
-          const available = await host.availableReleases();
-          if (!available.includes(tag)) {
+          const available = await context.host.availableReleases();
+          if (!available.includes(context.tag)) {
             throw new Error(
-              `${tag} is not retained on the host; available: ${available.join(', ') || '(none)'}`,
+              `${context.tag} is not retained on the host; available: ${available.join(', ') || '(none)'}`,
             );
           }
         },

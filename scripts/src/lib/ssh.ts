@@ -70,7 +70,8 @@ export function createRemote(config: DeployConfig['ssh']): Remote {
   return {
     destination: `${config.user}@${config.host}:${config.port}`,
     async run(script, { input, stream = false } = {}) {
-      const command = `bash -euo pipefail -c ${shellQuote(script)}`;
+      // Options set inside the script: flags on the command line would also apply to bashrc.
+      const command = `bash -c ${shellQuote(`set -euo pipefail\n${script}`)}`;
       const child = $({
         input: input ?? '',
         nothrow: true,
