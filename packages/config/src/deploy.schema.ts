@@ -77,8 +77,10 @@ export const deployEnvSchema = z
     if (!env.DEPLOY_KNOWN_HOSTS_FILE && !env.DEPLOY_KNOWN_HOSTS) {
       ctx.addIssue({
         code: 'custom',
-        path: ['DEPLOY_KNOWN_HOSTS_FILE'],
-        message: 'or DEPLOY_KNOWN_HOSTS must pin the host key (strict host key checking)',
+        // No path: the loader would report a missing variable as just "is required".
+        path: [],
+        message:
+          'DEPLOY_KNOWN_HOSTS_FILE or DEPLOY_KNOWN_HOSTS must pin the host key (strict host key checking)',
       });
     }
     if (Boolean(env.DEPLOY_SSM_PATH) === Boolean(env.DEPLOY_ENV_FILE)) {
