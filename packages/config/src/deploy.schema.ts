@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { IMAGES, type ImageName } from './images';
+
+/** The migrator shipped in the app image (packages/db/src/cli/migrate.ts, built by Dockerfile.app). */
+export const DEFAULT_MIGRATE_COMMAND = 'node packages/db/dist/cli/migrate.js';
+
+const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/;
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes');
+const positiveInt = z.coerce.number().int().positive();
+const port = z.coerce.number().int().min(1).max(65535);
+
+/**
+ * Where images live. `release:build` and `release:push` need only this part, so they run on a
+ * machine that has no SSH access to the host.
+ */
+export const registryEnvSchema = z
+  .object({
+    DEPLOY_REGISTRY: z
+      .string()
+      .min(1, 'must name the registry, e.g. <account>.dkr.ecr.<region>.amazonaws.com'),
+    /** Prepended to the repository names from IMAGES; the rehearsal uses it to stay out of them. */
+    DEPLOY_REPOSITORY_PREFIX: z
+      .string()
+      .regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with /')
+      .default(''),
+    AWS_REGION: z.string().min(1).optional(),
+  })
+  .transform((env) => {
+    const ecr = ECR_REGISTRY.exec(env.DEPLOY_REGISTRY);
+    return {
+      registry: env.DEPLOY_REGISTRY,
+      /** ECR registries authenticate through the AWS SDK; any other through plain `docker login`. */
+      ecr: ecr ? { region: env.AWS_REGION ?? ecr[2]! } : undefined,
+      repositories: {
+        api: `${env.DEPLOY_REPOSITORY_PREFIX}${IMAGES.api.repository}`,
+        worker: `${env.DEPLOY_REPOSITORY_PREFIX}${IMAGES.worker.repository}`,
+      } satisfies Record<ImageName, string>,
+    };
+  });
+
+/** Everything `deploy`, `rollback`, `deploy:status` and `deploy:unlock` need. */
+export const deployEnvSchema = z
+  .object({
+    DEPLOY_APP: name.default('starter'),
+    DEPLOY_HOST: z.string().min(1),
+    DEPLOY_USER: z.string().min(1).default('deploy'),
+    DEPLOY_PORT: port.default(22),
+    DEPLOY_SSH_KEY: z.string().min(1),
+    /** A known_hosts file pinning the host key; in CI pass its content in DEPLOY_KNOWN_HOSTS instead. */
+    DEPLOY_KNOWN_HOSTS_FILE: z.string().min(1).optional(),
+    DEPLOY_KNOWN_HOSTS: z.string().min(1).optional(),
+    /** Directory on the host holding releases/, current, previous, history, audit.log and lock. */
+    DEPLOY_DIR: z.string().regex(/^\//, 'must be an absolute path').optional(),
+    DEPLOY_PROXY_PORT: port.default(80),
+    DEPLOY_PROXY_ADDRESS: z.string().min(1).default('0.0.0.0'),
+    DEPLOY_RETENTION: positiveInt.default(5),
+    /** SSM Parameter Store prefix holding the app's environment, e.g. /starter/production/. */
+    DEPLOY_SSM_PATH: z
+      .string()
+      .regex(/^\/.*\/$/, 'must start and end with /')
+      .optional(),
+    /** For local use only: a git-ignored file with the app's environment (KEY=value lines). */
+    DEPLOY_ENV_FILE: z.string().min(1).optional(),
+    DEPLOY_MIGRATE_COMMAND: z.string().min(1).default(DEFAULT_MIGRATE_COMMAND),
+    /** Requested through the proxy after /health/ready to check the new release really serves. */
+    DEPLOY_SMOKE_PATH: z.string().regex(/^\//, 'must start with /').default('/health/live'),
+    DEPLOY_HEALTHCHECK_RETRIES: positiveInt.default(15),
+    DEPLOY_WORKER_STOP_GRACE_SECONDS: positiveInt.default(120),
+    DEPLOY_ACTOR: z.string().min(1).optional(),
+    DEPLOY_REGISTRY_USERNAME: z.string().min(1).optional(),
+    DEPLOY_REGISTRY_PASSWORD: z.string().min(1).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.DEPLOY_KNOWN_HOSTS_FILE && !env.DEPLOY_KNOWN_HOSTS) {
+      ctx.addIssue({
+        code: 'custom',
+        // No path: the loader would report a missing variable as just "is required".
+        path: [],
+        message:
+          'DEPLOY_KNOWN_HOSTS_FILE or DEPLOY_KNOWN_HOSTS must pin the host key (strict host key checking)',
+      });
+    }
+    if (Boolean(env.DEPLOY_SSM_PATH) === Boolean(env.DEPLOY_ENV_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEPLOY_SSM_PATH'],
+        message: 'or DEPLOY_ENV_FILE (exactly one) must say where the app secrets come from',
+      });
+    }
+  })
+  .transform((env) => ({
+    app: env.DEPLOY_APP,
+    ssh: {
+      host: env.DEPLOY_HOST,
+      user: env.DEPLOY_USER,
+      port: env.DEPLOY_PORT,
+      keyPath: env.DEPLOY_SSH_KEY,
+      knownHosts: env.DEPLOY_KNOWN_HOSTS_FILE
+        ? { file: env.DEPLOY_KNOWN_HOSTS_FILE }
+        : { content: env.DEPLOY_KNOWN_HOSTS! },
+    },
+    dir: env.DEPLOY_DIR ?? `/srv/${env.DEPLOY_APP}`,
+    proxy: { port: env.DEPLOY_PROXY_PORT, address: env.DEPLOY_PROXY_ADDRESS },
+    retention: env.DEPLOY_RETENTION,
+    secrets: env.DEPLOY_SSM_PATH
+      ? ({ source: 'ssm', path: env.DEPLOY_SSM_PATH } as const)
+      : ({ source: 'file', file: env.DEPLOY_ENV_FILE! } as const),
+    migrateCommand: env.DEPLOY_MIGRATE_COMMAND.split(/\s+/).filter(Boolean),
+    smokePath: env.DEPLOY_SMOKE_PATH,
+    healthcheckRetries: env.DEPLOY_HEALTHCHECK_RETRIES,
+    workerStopGraceSeconds: env.DEPLOY_WORKER_STOP_GRACE_SECONDS,
+    actor: env.DEPLOY_ACTOR,
+    registryCredentials:
+      env.DEPLOY_REGISTRY_USERNAME && env.DEPLOY_REGISTRY_PASSWORD
+        ? { username: env.DEPLOY_REGISTRY_USERNAME, password: env.DEPLOY_REGISTRY_PASSWORD }
+        : undefined,
+  }));
+
+export type RegistryConfig = z.output<typeof registryEnvSchema>;
+export type HostConfig = z.output<typeof deployEnvSchema>;
+export type DeployConfig = RegistryConfig & HostConfig;
+
+/** The full reference of one image of a release, e.g. 127.0.0.1:5000/starter-api:0123456789ab. */
+export function imageReference(config: RegistryConfig, image: ImageName, tag: string): string {
+  return `${config.registry}/${config.repositories[image]}:${tag}`;
+}

@@ -1,0 +1,289 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { imageReference, type DeployConfig } from '@starter/config';
+import type { RegistryCredentials } from '../lib/registry';
+import { REPO_ROOT } from '../lib/repo-root';
+import { shellJoin, shellQuote as q } from '../lib/shell-quote';
+import type { Remote } from '../lib/ssh';
+import { hostLayout, type HostLayout } from './host-layout';
+import { parseProxyResponse, renderProxyConfig } from './proxy-config';
+import { availableReleases, imagesToDelete, retainedReleases } from './retention';
+
+export const PRODUCTION_COMPOSE_FILE = path.join(REPO_ROOT, 'infra/compose.production.yml');
+
+/** How long nginx workers of the previous configuration may take to finish their requests. */
+const PROXY_DRAIN_TIMEOUT_SECONDS = 60;
+
+export interface HostState {
+  current: string | undefined;
+  previous: string | undefined;
+}
+
+/** The deploy host as the verbs see it: every operation is one bash script over ssh. */
+export class ReleaseHost {
+  readonly layout: HostLayout;
+
+  constructor(
+    private readonly remote: Remote,
+    private readonly config: DeployConfig,
+  ) {
+    this.layout = hostLayout(config);
+  }
+
+  /** `docker compose` for one release's project, with that release's files. */
+  private compose(tag: string, project = this.layout.releaseProject(tag)): string {
+    const release = this.layout.release(tag);
+    return shellJoin([
+      'docker',
+      'compose',
+      '-p',
+      project,
+      '-f',
+      `${release}/compose.yml`,
+      '--env-file',
+      `${release}/compose.env`,
+    ]);
+  }
+
+  private get repositories(): string[] {
+    return [this.config.repositories.api, this.config.repositories.worker].map(
+      (repository) => `${this.config.registry}/${repository}`,
+    );
+  }
+
+  /** Versions of the tools the deploy relies on; fails naming the one that is missing. */
+  async preflight(): Promise<string> {
+    const output = await this.remote.run(
+      [
+        'for tool in docker curl; do command -v "$tool" >/dev/null || { echo "$tool is not installed on the host" >&2; exit 1; }; done',
+        `echo "docker $(docker version --format '{{.Server.Version}}')"`,
+        'echo "compose $(docker compose version --short)"',
+      ].join('\n'),
+    );
+    return output.trim().replaceAll('\n', ', ');
+  }
+
+  async readState(): Promise<HostState> {
+    const output = await this.remote.run(
+      `cat ${q(this.layout.current)} 2>/dev/null || echo; cat ${q(this.layout.previous)} 2>/dev/null || echo`,
+    );
+    const [current, previous] = output.split('\n').map((line) => line.trim() || undefined);
+    return { current, previous };
+  }
+
+  /** Writes a file through stdin (never argv), replacing it atomically. */
+  private async writeFile(file: string, content: string, mode: '600' | '644'): Promise<void> {
+    await this.remote.run(
+      `mkdir -p ${q(path.posix.dirname(file))} && umask 077 && cat > ${q(`${file}.tmp`)} && chmod ${mode} ${q(`${file}.tmp`)} && mv ${q(`${file}.tmp`)} ${q(file)}`,
+      { input: content },
+    );
+  }
+
+  /** The release's compose file, its variables and the app environment (mode 0600). */
+  async upload(tag: string, appEnvFile: string): Promise<void> {
+    const release = this.layout.release(tag);
+    const variables = {
+      API_IMAGE: imageReference(this.config, 'api', tag),
+      WORKER_IMAGE: imageReference(this.config, 'worker', tag),
+      RELEASE_SHA: tag,
+      EDGE_NETWORK: this.layout.edgeNetwork,
+      PROXY_CONF_DIR: this.layout.proxyConf,
+      PROXY_ADDRESS: this.config.proxy.address,
+      PROXY_PORT: String(this.config.proxy.port),
+      HEALTHCHECK_RETRIES: String(this.config.healthcheckRetries),
+      WORKER_STOP_GRACE: `${this.config.workerStopGraceSeconds}s`,
+    };
+    await this.writeFile(
+      `${release}/compose.yml`,
+      readFileSync(PRODUCTION_COMPOSE_FILE, 'utf8'),
+      '644',
+    );
+    await this.writeFile(
+      `${release}/compose.env`,
+      Object.entries(variables)
+        .map(([key, value]) => `${key}=${value}\n`)
+        .join(''),
+      '644',
+    );
+    await this.writeFile(`${release}/app.env`, appEnvFile, '600');
+    await this.remote.run(
+      [
+        `mkdir -p ${q(this.layout.proxyConf)}`,
+        `docker network inspect ${q(this.layout.edgeNetwork)} >/dev/null 2>&1 || docker network create ${q(this.layout.edgeNetwork)} >/dev/null`,
+      ].join('\n'),
+    );
+  }
+
+  /** `docker login` on the host; the (short-lived) password travels on stdin. */
+  async registryLogin(credentials: RegistryCredentials | undefined): Promise<void> {
+    if (!credentials) return;
+    await this.remote.run(
+      `docker login --username ${q(credentials.username)} --password-stdin ${q(this.config.registry)} >/dev/null`,
+      { input: credentials.password },
+    );
+  }
+
+  async pull(tag: string): Promise<void> {
+    await this.remote.run(`${this.compose(tag)} pull --quiet api worker`);
+  }
+
+  /** Migrations run as a one-off container of the new app image, before anything is switched. */
+  async migrate(tag: string): Promise<void> {
+    await this.remote.run(
+      `${this.compose(tag)} run --rm --no-deps -T api ${shellJoin(this.config.migrateCommand)}`,
+      { stream: true },
+    );
+  }
+
+  /**
+   * Starts `tag`'s API beside the running one, moves the proxy to it once it is healthy, waits for
+   * nginx's previous workers to finish their requests, then stops the API of `from`.
+   */
+  async switchApi(tag: string, from: string | undefined): Promise<void> {
+    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never api`);
+    await this.writeFile(`${this.layout.proxyConf}/default.conf`, renderProxyConfig(tag), '644');
+    const reload = [
+      'old=""',
+      // The workers nginx runs now; after the reload they finish their requests and exit.
+      'for p in /proc/[0-9]*; do if [ "$(head -c 21 "$p/cmdline" 2>/dev/null)" = "nginx: worker process" ]; then old="$old ${p#/proc/}"; fi; done',
+      'nginx -t -q && nginx -s reload',
+      `i=0; while [ $i -lt ${PROXY_DRAIN_TIMEOUT_SECONDS * 10} ]; do`,
+      '  alive=""; for pid in $old; do if [ -d "/proc/$pid" ]; then alive=1; fi; done',
+      '  if [ -z "$alive" ]; then exit 0; fi',
+      '  sleep 0.1; i=$((i + 1))',
+      'done',
+      `echo "nginx workers of the previous configuration still busy after ${PROXY_DRAIN_TIMEOUT_SECONDS}s" >&2; exit 1`,
+    ].join('\n');
+    await this.remote.run(
+      [
+        `${this.compose(tag, this.layout.edgeProject)} up -d --no-deps proxy`,
+        `docker exec ${q(this.layout.proxyContainer)} sh -c ${q(reload)}`,
+      ].join('\n'),
+    );
+    if (from && from !== tag) await this.remote.run(`${this.compose(from)} stop api`);
+  }
+
+  /** Starts `tag`'s worker, then stops the one of `from` with SIGTERM so it drains its active jobs. */
+  async replaceWorker(tag: string, from: string | undefined): Promise<void> {
+    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never worker`);
+    if (from && from !== tag) {
+      await this.remote.run(`${this.compose(from)} stop worker && ${this.compose(from)} down`);
+    }
+  }
+
+  /** Removes a release's containers (a failed one, after the previous release was restored). */
+  async remove(tag: string): Promise<void> {
+    await this.remote.run(`${this.compose(tag)} down`);
+  }
+
+  /** /health/ready and the smoke request through the proxy must be answered by `tag`. */
+  async verify(tag: string): Promise<void> {
+    const address =
+      this.config.proxy.address === '0.0.0.0' ? '127.0.0.1' : this.config.proxy.address;
+    for (const requestPath of ['/health/ready', this.config.smokePath]) {
+      const url = `http://${address}:${this.config.proxy.port}${requestPath}`;
+      const headers = await this.remote.run(`curl -sS -o /dev/null -D - --max-time 10 ${q(url)}`);
+      const response = parseProxyResponse(headers);
+      if (response.status !== 200)
+        throw new Error(`GET ${requestPath} through the proxy answered ${response.status}`);
+      if (response.release !== tag) {
+        throw new Error(
+          `GET ${requestPath} was answered by release ${response.release}, not ${tag}`,
+        );
+      }
+    }
+  }
+
+  /** `tag` is now live: current and previous move, and the history gets a line. */
+  async record(tag: string): Promise<void> {
+    const { current, previous, history } = this.layout;
+    await this.remote.run(
+      [
+        `old=$(cat ${q(current)} 2>/dev/null || true)`,
+        `if [ -n "$old" ] && [ "$old" != ${q(tag)} ]; then printf '%s\\n' "$old" > ${q(`${previous}.tmp`)} && mv ${q(`${previous}.tmp`)} ${q(previous)}; fi`,
+        `printf '%s\\n' ${q(tag)} > ${q(`${current}.tmp`)} && mv ${q(`${current}.tmp`)} ${q(current)}`,
+        `printf '%s\\n' ${q(tag)} >> ${q(history)}`,
+      ].join('\n'),
+    );
+  }
+
+  async audit(line: string): Promise<void> {
+    await this.remote.run(
+      `mkdir -p ${q(this.layout.dir)} && printf '%s\\n' ${q(line)} >> ${q(this.layout.audit)}`,
+    );
+  }
+
+  private async inventory(): Promise<{ history: string[]; dirs: string[]; images: string[] }> {
+    const output = await this.remote.run(
+      [
+        `cat ${q(this.layout.history)} 2>/dev/null || true`,
+        'echo ---',
+        `ls -1 ${q(this.layout.releases)} 2>/dev/null || true`,
+        'echo ---',
+        ...this.repositories.map(
+          (repository) => `docker image ls --format '{{.Repository}}:{{.Tag}}' ${q(repository)}`,
+        ),
+      ].join('\n'),
+    );
+    const [history = '', dirs = '', images = ''] = output.split('---\n');
+    const lines = (text: string) =>
+      text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
+    return { history: lines(history), dirs: lines(dirs), images: lines(images) };
+  }
+
+  /** Releases that can be switched to at once, without a pull. */
+  async availableReleases(): Promise<string[]> {
+    const { history, dirs, images } = await this.inventory();
+    return availableReleases(history, dirs, images, this.repositories);
+  }
+
+  /**
+   * Keeps the images and files of the last `retention` releases and deletes the rest, touching
+   * only this project's repositories (never `docker system prune`: the host may run other things).
+   */
+  async applyRetention(): Promise<{ kept: string[]; deleted: string[] }> {
+    const { history, dirs, images } = await this.inventory();
+    const kept = retainedReleases(history, this.config.retention);
+    const deletedImages = imagesToDelete(images, this.repositories, kept);
+    const deletedDirs = dirs.filter((tag) => !kept.includes(tag));
+    const commands = [
+      ...deletedImages.map((image) => `docker image rm ${q(image)} >/dev/null`),
+      ...deletedDirs.map((tag) => `rm -rf ${q(this.layout.release(tag))}`),
+    ];
+    if (commands.length > 0) await this.remote.run(commands.join('\n'));
+    return {
+      kept,
+      deleted: [
+        ...new Set([
+          ...deletedDirs,
+          ...deletedImages.map((image) => image.slice(image.lastIndexOf(':') + 1)),
+        ]),
+      ],
+    };
+  }
+
+  async status(): Promise<string> {
+    const { current, previous } = await this.readState();
+    const projects = [this.layout.edgeProject, current, previous]
+      .filter((tag): tag is string => Boolean(tag))
+      .map((tag) => (tag === this.layout.edgeProject ? tag : this.layout.releaseProject(tag)));
+    return this.remote.run(
+      [
+        `echo "current:  ${current ?? '(none)'}"`,
+        `echo "previous: ${previous ?? '(none)'}"`,
+        'echo; echo containers:',
+        ...projects.map(
+          (project) =>
+            `docker ps -a --filter label=com.docker.compose.project=${q(project)} --format '  {{.Names}}\t{{.Status}}\t{{.Image}}'`,
+        ),
+        'echo; echo lock:',
+        `if [ -d ${q(this.layout.lock)} ]; then sed 's/^/  held by /' ${q(`${this.layout.lock}/holder`)}; else echo '  free'; fi`,
+        'echo; echo "last audit lines:"',
+        `tail -n 10 ${q(this.layout.audit)} 2>/dev/null | sed 's/^/  /' || true`,
+      ].join('\n'),
+    );
+  }
+}

@@ -1,0 +1,28 @@
+import { parseVerbArgs, runMain } from '../lib/cli';
+import { loadDeployConfig } from '../lib/load-config';
+import { createRemote } from '../lib/ssh';
+import { ReleaseHost } from './release-host';
+
+const verb = {
+  usage: 'pnpm deploy:status [--dry-run]',
+  description:
+    'Prints the live and previous release, the containers and their health, the deploy lock and the last audit lines.',
+  options: {},
+} as const;
+
+runMain(async () => {
+  const args = parseVerbArgs(verb);
+  const config = loadDeployConfig();
+  if (args.dryRun) {
+    process.stdout.write(
+      `[dry-run] would read ${config.dir}/{current,previous,lock,audit.log} and docker ps on ${config.ssh.user}@${config.ssh.host}\n`,
+    );
+    return;
+  }
+  const remote = createRemote(config.ssh);
+  try {
+    process.stdout.write(await new ReleaseHost(remote, config).status());
+  } finally {
+    remote.close();
+  }
+});

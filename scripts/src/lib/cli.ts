@@ -1,0 +1,54 @@
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+
+/** The parsed flags of a verb: strings for string options, booleans for boolean ones. */
+type ParsedValues<Options extends ParseArgsOptionsConfig> = {
+  [Name in keyof Options]?: Options[Name]['type'] extends 'string' ? string : boolean;
+};
+
+export interface Verb<Options extends ParseArgsOptionsConfig> {
+  usage: string;
+  description: string;
+  options: Options;
+}
+
+const COMMON_OPTIONS = {
+  help: { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+} as const satisfies ParseArgsOptionsConfig;
+
+/**
+ * Parses a verb's flags; `--help` prints the usage and exits. Every verb accepts `--dry-run`, which
+ * prints the plan without touching the registry or the host.
+ */
+export function parseVerbArgs<const Options extends ParseArgsOptionsConfig>(
+  verb: Verb<Options>,
+  argv: string[] = process.argv.slice(2),
+): ParsedValues<Options> & { dryRun: boolean } {
+  const { values } = parseArgs({
+    // pnpm passes a literal `--` through when the verb is called as `pnpm run deploy -- --sha x`.
+    args: argv.filter((arg) => arg !== '--'),
+    options: { ...COMMON_OPTIONS, ...verb.options },
+    strict: true,
+    allowPositionals: false,
+  });
+  const common = values as { help?: boolean; 'dry-run'?: boolean };
+  if (common.help) {
+    process.stdout.write(`Usage: ${verb.usage}\n\n${verb.description}\n`);
+    process.exit(0);
+  }
+  return { ...(values as ParsedValues<Options>), dryRun: common['dry-run'] === true };
+}
+
+/** Runs a verb's main function: an error prints its message (no stack for expected failures). */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`\n✗ ${message}\n`);
+      if (process.env.DEPLOY_DEBUG && error instanceof Error)
+        process.stderr.write(`${error.stack}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { IMAGE_TAG_LENGTH } from '@starter/config';
+import { $ } from 'zx';
+
+const DIRTY_MARKER = '-dirty-';
+
+export function isDirtyTag(tag: string): boolean {
+  return tag.includes(DIRTY_MARKER);
+}
+
+/** The tag of a commit: its SHA shortened to IMAGE_TAG_LENGTH characters. */
+export function commitTag(sha: string): string {
+  if (!/^[0-9a-f]{7,40}$/.test(sha)) throw new Error(`not a commit SHA: ${sha}`);
+  if (sha.length < IMAGE_TAG_LENGTH) {
+    throw new Error(`SHA ${sha} is shorter than ${IMAGE_TAG_LENGTH} characters`);
+  }
+  return sha.slice(0, IMAGE_TAG_LENGTH);
+}
+
+/**
+ * The tag for the work tree in `cwd`: the HEAD SHA, or `<sha>-dirty-<hash>` when there are
+ * uncommitted changes. The hash covers the changes, so two different dirty builds never share a tag.
+ */
+export async function workTreeTag(cwd: string): Promise<string> {
+  const git = $({ cwd, quiet: true });
+  const sha = commitTag((await git`git rev-parse HEAD`).stdout.trim());
+  const status = (await git`git status --porcelain --untracked-files=all`).stdout;
+  if (!status.trim()) return sha;
+  const diff = (await git`git diff HEAD --binary`).stdout;
+  const untracked = status
+    .split('\n')
+    .filter((line) => line.startsWith('??'))
+    .map((line) => line.slice(3));
+  const hash = createHash('sha256').update(diff);
+  for (const file of untracked) {
+    hash.update(file).update((await git`git hash-object -- ${file}`).stdout);
+  }
+  return `${sha}${DIRTY_MARKER}${hash.digest('hex').slice(0, 8)}`;
+}
+
+/** `--sha X` or HEAD, as a release tag. */
+export async function resolveReleaseTag(sha: string | undefined, cwd: string): Promise<string> {
+  if (sha) return isDirtyTag(sha) ? sha : commitTag(sha);
+  return commitTag((await $({ cwd, quiet: true })`git rev-parse HEAD`).stdout.trim());
+}
+
+export function refuseDirty(tag: string, allowDirty: boolean | undefined, verb: string): void {
+  if (isDirtyTag(tag) && !allowDirty) {
+    throw new Error(
+      `${tag} was built from a dirty work tree; commit first, or pass --allow-dirty to ${verb} it anyway`,
+    );
+  }
+}

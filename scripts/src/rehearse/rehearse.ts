@@ -1,0 +1,408 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { IMAGES } from '@starter/config';
+import { $ } from 'zx';
+import { parseVerbArgs, runMain } from '../lib/cli';
+import { REPO_ROOT } from '../lib/repo-root';
+import { formatSeconds } from '../lib/steps';
+import { startLoad, type LoadReport } from './load-generator';
+import {
+  createFixtureRepository,
+  freePort,
+  onHost,
+  sshTarget,
+  startRegistry,
+  type FixtureRelease,
+} from './rehearsal-host';
+
+const verb = {
+  usage: 'pnpm rehearse [--keep] [--dry-run]',
+  description: [
+    'Runs release:build, release:push, deploy and rollback for real against a local registry and',
+    'the local SSH deploy host (LOCAL_CLOUD_REGISTRY, LOCAL_CLOUD_SSH_*), with a small fixture app',
+    'standing in for the real images, and checks zero-downtime switching, automatic restore, failed',
+    'migrations, rollback without pulls, the deploy lock, retention, the audit log and worker draining.',
+    '',
+    '  --keep   leave the containers, images and host directory in place for inspection',
+  ].join('\n'),
+  options: { keep: { type: 'boolean', default: false } },
+} as const;
+
+const RETENTION = 3;
+const REPOSITORY_PREFIX = 'rehearsal/';
+const TSX_CLI = require.resolve('tsx/cli');
+
+const SCENARIOS = [
+  '1. first deploy of release A on a clean host: A serves',
+  '2. deploy of B under constant load: 0 failed requests, B serves (switch and total time printed)',
+  '3. release C whose health check fails: deploy exits non-zero, B keeps serving with 0 failed requests, C removed',
+  '4. release M whose migration fails: aborted before any switch, B still serves',
+  '5. rollback to A: A serves with no image pulled; rollback again: B serves',
+  '6. two deploys at once: exactly one runs, the other fails naming the lock holder',
+  `7. after ${RETENTION + 2} releases only ${RETENTION} are retained; the audit log lists every attempt`,
+  '8. worker drain: the job active when the old worker was stopped completed, none lost',
+];
+
+interface VerbRun {
+  code: number;
+  output: string;
+  seconds: number;
+}
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+runMain(async () => {
+  const args = parseVerbArgs(verb);
+  if (args.dryRun) {
+    process.stdout.write(
+      `[dry-run] the rehearsal would check:\n${SCENARIOS.map((line) => `  ${line}`).join('\n')}\n`,
+    );
+    return;
+  }
+  const started = performance.now();
+  const id = `rh${Date.now().toString(36)}`;
+  const app = `rehearsal-${id}`;
+  const target = sshTarget();
+  const { registry, stop: stopRegistry } = await startRegistry(id);
+  const home = (await onHost(target, 'echo "$HOME"')).trim();
+  const dir = `${home}/${app}`;
+  const proxyPort = await freePort();
+  const scratch = mkdtempSync(path.join(tmpdir(), 'rehearsal-'));
+  const appEnvFile = path.join(scratch, 'app.env');
+  writeFileSync(
+    appEnvFile,
+    [
+      'DATABASE_URL=postgres://app:app@database.invalid:5432/app',
+      'REDIS_URL=redis://redis.invalid:6379',
+      `JWT_SECRET=${randomBytes(24).toString('hex')}`,
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
+    DEPLOY_APP: app,
+    DEPLOY_REGISTRY: registry,
+    DEPLOY_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+    DEPLOY_HOST: target.host,
+    DEPLOY_PORT: String(target.port),
+    DEPLOY_USER: target.user,
+    DEPLOY_SSH_KEY: target.keyPath,
+    DEPLOY_KNOWN_HOSTS_FILE: target.knownHosts.file,
+    DEPLOY_DIR: dir,
+    DEPLOY_PROXY_ADDRESS: '127.0.0.1',
+    DEPLOY_PROXY_PORT: String(proxyPort),
+    DEPLOY_RETENTION: String(RETENTION),
+    DEPLOY_ENV_FILE: appEnvFile,
+    DEPLOY_SSM_PATH: undefined,
+    DEPLOY_MIGRATE_COMMAND: 'node migrate.mjs',
+    DEPLOY_SMOKE_PATH: '/version',
+    DEPLOY_HEALTHCHECK_RETRIES: '3',
+    DEPLOY_WORKER_STOP_GRACE_SECONDS: '30',
+    DEPLOY_ACTOR: 'rehearsal',
+  };
+  const repositories = Object.values(IMAGES).map(
+    (image) => `${registry}/${REPOSITORY_PREFIX}${image.repository}`,
+  );
+  const proxyUrl = `http://127.0.0.1:${proxyPort}`;
+  const fixture = createFixtureRepository();
+  const tags: string[] = [];
+  const checks: Check[] = [];
+  const figures: string[] = [];
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  const check = (name: string, ok: boolean, detail = '') => {
+    checks.push({ name, ok, detail });
+    log(`${ok ? '✓' : '✗'} ${name}${detail ? ` — ${detail}` : ''}`);
+  };
+  const runVerb = async (
+    script: string,
+    verbArgs: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<VerbRun> => {
+    const verbStarted = performance.now();
+    const child = $({
+      cwd: REPO_ROOT,
+      env: { ...env, ...extraEnv },
+      nothrow: true,
+      quiet: true,
+    })`${process.execPath} ${TSX_CLI} ${path.join('scripts/src', script)} ${verbArgs}`;
+    const output = await child;
+    const combined = `${output.stdout}${output.stderr}`;
+    process.stdout.write(
+      combined
+        .replace(/^/gm, `    [${script}${verbArgs.length ? ` ${verbArgs.join(' ')}` : ''}] `)
+        .trimEnd() + '\n',
+    );
+    return {
+      code: output.exitCode ?? 1,
+      output: combined,
+      seconds: (performance.now() - verbStarted) / 1000,
+    };
+  };
+  const buildRelease = async (release: FixtureRelease): Promise<string> => {
+    await fixture.commit(release);
+    const tag = (await $({ cwd: fixture.dir, quiet: true })`git rev-parse HEAD`).stdout
+      .trim()
+      .slice(0, 12);
+    for (const script of ['release/build.ts', 'release/push.ts']) {
+      const run = await runVerb(script, ['--context', fixture.dir]);
+      if (run.code !== 0) throw new Error(`${script} failed for release ${release.name}`);
+    }
+    tags.push(tag);
+    return tag;
+  };
+  const served = async (): Promise<string> => {
+    try {
+      const response = await fetch(`${proxyUrl}/version`);
+      return ((await response.json()) as { release: string }).release;
+    } catch (error) {
+      return `(no answer: ${error instanceof Error ? error.message : String(error)})`;
+    }
+  };
+  const stepSeconds = (run: VerbRun, step: string) =>
+    new RegExp(`✓ \\d+/\\d+ ${step} \\((\\d+\\.\\d)s\\)`).exec(run.output)?.[1];
+  const loadDetail = (report: LoadReport) =>
+    `${report.ok} ok, ${report.failed} failed, answered by ${[...report.releases].map(([name, count]) => `${name}×${count}`).join(' then ')}${report.failures.length ? `; ${report.failures.join('; ')}` : ''}`;
+  const containersOf = async (tag: string) =>
+    (
+      await $({
+        quiet: true,
+      })`docker ps -aq --filter ${`label=com.docker.compose.project=${app}-${tag}`}`
+    ).stdout.trim();
+
+  try {
+    log(
+      `Rehearsal ${app}: registry ${registry}, host ${target.user}@${target.host}:${target.port}, dir ${dir}, proxy ${proxyUrl}`,
+    );
+    log(
+      '\n== building releases A, B, C (health fails), M (migration fails), D, E, F from the fixture',
+    );
+    const buildStarted = performance.now();
+    const A = await buildRelease({ name: 'A' });
+    const B = await buildRelease({ name: 'B' });
+    const C = await buildRelease({ name: 'C', healthFail: true });
+    const M = await buildRelease({ name: 'M', migrateFail: true });
+    const D = await buildRelease({ name: 'D' });
+    const E = await buildRelease({ name: 'E' });
+    const F = await buildRelease({ name: 'F' });
+    figures.push(`build + push of 7 releases: ${formatSeconds(performance.now() - buildStarted)}`);
+
+    log(`\n== ${SCENARIOS[0]}`);
+    const first = await runVerb('deploy/deploy.ts', ['--sha', A]);
+    check('1 first deploy of A succeeds', first.code === 0, `${first.seconds.toFixed(1)}s`);
+    check('1 A serves through the proxy', (await served()) === 'A');
+    figures.push(`first deploy (A): ${first.seconds.toFixed(1)}s`);
+
+    log(`\n== ${SCENARIOS[1]}`);
+    const oldWorker = (
+      await $({
+        quiet: true,
+      })`docker ps -q --filter ${`label=com.docker.compose.project=${app}-${A}`} --filter label=com.docker.compose.service=worker`
+    ).stdout.trim();
+    const workerLogs = $({ quiet: true, nothrow: true })`docker logs -f ${oldWorker}`;
+    let load = startLoad(`${proxyUrl}/version`);
+    const second = await runVerb('deploy/deploy.ts', ['--sha', B]);
+    let report = await load.stop();
+    check('2 deploy of B under load succeeds', second.code === 0);
+    check(
+      '2 no request failed during the switch to B',
+      report.failed === 0 && report.ok > 0,
+      loadDetail(report),
+    );
+    check('2 B serves', (await served()) === 'B');
+    figures.push(
+      `deploy of B under load: total ${second.seconds.toFixed(1)}s, API switch ${stepSeconds(second, 'switch api')}s, worker replacement ${stepSeconds(second, 'replace worker')}s, ${report.ok} requests, ${report.failed} failed`,
+    );
+
+    log(`\n== ${SCENARIOS[7]}`);
+    const events = (await workerLogs).stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { event: string; job?: number; active?: number | null });
+    const sigterm = events.find((event) => event.event === 'sigterm');
+    const startedJobs = events
+      .filter((event) => event.event === 'job-started')
+      .map((event) => event.job);
+    const completedJobs = events
+      .filter((event) => event.event === 'job-completed')
+      .map((event) => event.job);
+    check(
+      '8 the old worker was stopped mid-job and finished it',
+      typeof sigterm?.active === 'number' && completedJobs.includes(sigterm.active),
+      `job active at SIGTERM: ${sigterm?.active ?? 'none'}`,
+    );
+    check(
+      '8 no job lost: every started job completed, then the worker exited drained',
+      startedJobs.length > 0 &&
+        startedJobs.every((job) => completedJobs.includes(job)) &&
+        events.at(-1)?.event === 'drained',
+      `${startedJobs.length} started, ${completedJobs.length} completed`,
+    );
+
+    log(`\n== ${SCENARIOS[2]}`);
+    load = startLoad(`${proxyUrl}/version`);
+    const broken = await runVerb('deploy/deploy.ts', ['--sha', C]);
+    report = await load.stop();
+    check('3 deploy of C exits non-zero', broken.code !== 0);
+    check(
+      '3 the failure names the step and the restore',
+      /failed at "switch api"/.test(broken.output) && /restored/.test(broken.output),
+    );
+    check(
+      '3 B kept serving with 0 failed requests',
+      report.failed === 0 && (await served()) === 'B',
+      loadDetail(report),
+    );
+    check("3 C's containers are gone", (await containersOf(C)) === '');
+    figures.push(
+      `failed deploy of C (detected and restored): ${broken.seconds.toFixed(1)}s, ${report.ok} requests, ${report.failed} failed`,
+    );
+
+    log(`\n== ${SCENARIOS[3]}`);
+    const migration = await runVerb('deploy/deploy.ts', ['--sha', M]);
+    check(
+      '4 deploy of M exits non-zero at migrate',
+      migration.code !== 0 && /failed at "migrate"/.test(migration.output),
+    );
+    check(
+      '4 nothing was switched',
+      !/switch api/.test(migration.output) && (await containersOf(M)) === '',
+    );
+    check('4 B still serves', (await served()) === 'B');
+
+    log(`\n== ${SCENARIOS[4]}`);
+    const since = Math.floor(Date.now() / 1000);
+    const rollback = await runVerb('deploy/rollback.ts', ['--sha', A]);
+    const pulls = (
+      await $({
+        quiet: true,
+      })`docker events --since ${since} --until ${Math.ceil(Date.now() / 1000) + 1} --filter type=image --filter event=pull --format {{.Actor.ID}}`
+    ).stdout
+      .split('\n')
+      .filter((line) => repositories.some((repository) => line.startsWith(repository)));
+    check(
+      '5 rollback to A succeeds and A serves',
+      rollback.code === 0 && (await served()) === 'A',
+      `${rollback.seconds.toFixed(1)}s`,
+    );
+    check('5 the rollback pulled no image', pulls.length === 0, pulls.join(', '));
+    const back = await runVerb('deploy/rollback.ts', []);
+    check(
+      '5 rollback with no --sha returns to the previous release, B',
+      back.code === 0 && (await served()) === 'B',
+    );
+    figures.push(
+      `rollback to A: ${rollback.seconds.toFixed(1)}s; back to B: ${back.seconds.toFixed(1)}s`,
+    );
+
+    log(`\n== ${SCENARIOS[5]}`);
+    const [one, two] = await Promise.all([
+      runVerb('deploy/deploy.ts', ['--sha', D], { DEPLOY_ACTOR: 'rehearsal-first' }),
+      runVerb('deploy/deploy.ts', ['--sha', D], { DEPLOY_ACTOR: 'rehearsal-second' }),
+    ]);
+    const winner = one.code === 0 ? one : two;
+    const loser = one.code === 0 ? two : one;
+    const winnerName = winner === one ? 'rehearsal-first' : 'rehearsal-second';
+    check(
+      '6 exactly one of two concurrent deploys ran',
+      [one.code, two.code].filter((code) => code === 0).length === 1,
+    );
+    check(
+      '6 the other failed naming the lock holder',
+      loser.code !== 0 && loser.output.includes(`holds the lock: ${winnerName}`),
+    );
+    check('6 D serves', (await served()) === 'D');
+
+    log(`\n== ${SCENARIOS[6]}`);
+    for (const tag of [E, F]) {
+      const run = await runVerb('deploy/deploy.ts', ['--sha', tag]);
+      check(`7 deploy of ${tag === E ? 'E' : 'F'} succeeds`, run.code === 0);
+    }
+    const retainedImages = (
+      await $({ quiet: true })`docker image ls --format {{.Tag}} ${repositories[0]!}`
+    ).stdout
+      .split('\n')
+      .filter((tag) => tags.includes(tag));
+    const releaseDirs = (await onHost(target, `ls -1 ${dir}/releases`)).trim().split('\n');
+    const expected = [D, E, F].sort();
+    check(
+      `7 only the last ${RETENTION} releases are retained (images and files)`,
+      JSON.stringify(retainedImages.sort()) === JSON.stringify(expected) &&
+        JSON.stringify(releaseDirs.sort()) === JSON.stringify(expected),
+      `images: ${retainedImages.length}, release dirs: ${releaseDirs.length}`,
+    );
+    const gone = await runVerb('deploy/rollback.ts', ['--sha', A]);
+    check(
+      '7 rollback to a release no longer retained fails listing the available ones',
+      gone.code !== 0 && gone.output.includes(`available: ${[F, E, D].join(', ')}`),
+    );
+    const audit = (await onHost(target, `cat ${dir}/audit.log`)).trim().split('\n');
+    const attempts: [string, string, string][] = [
+      ['deploy', A, 'success'],
+      ['deploy', B, 'success'],
+      ['deploy', C, 'failed:switch-api'],
+      ['deploy', M, 'failed:migrate'],
+      ['rollback', A, 'success'],
+      ['rollback', B, 'success'],
+      ['deploy', D, 'success'],
+      ['deploy', D, 'locked-out'],
+      ['deploy', E, 'success'],
+      ['deploy', F, 'success'],
+      ['rollback', A, 'failed:check-retained'],
+    ];
+    const missing = attempts.filter(
+      ([action, tag, result]) =>
+        !audit.some((line) => line.includes(`action=${action} release=${tag} result=${result} `)),
+    );
+    check(
+      '7 the audit log has a line for every attempt',
+      missing.length === 0 && audit.length === attempts.length,
+      `${audit.length} lines${missing.length ? `; missing ${missing.map((entry) => entry.join(' ')).join(', ')}` : ''}`,
+    );
+  } finally {
+    if (args.keep) {
+      log(`\n--keep: left ${app} in place (containers, images, ${dir})`);
+    } else {
+      await cleanUp();
+    }
+    fixture.remove();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  async function cleanUp() {
+    const projects = [app, ...tags.map((tag) => `${app}-${tag}`)];
+    for (const project of projects) {
+      const ids = (
+        await $({
+          quiet: true,
+        })`docker ps -aq --filter ${`label=com.docker.compose.project=${project}`}`
+      ).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean);
+      if (ids.length) await $({ quiet: true })`docker rm -f -v ${ids}`;
+      await $({ quiet: true, nothrow: true })`docker network rm ${`${project}_default`}`;
+    }
+    await $({ quiet: true, nothrow: true })`docker network rm ${`${app}-edge`}`;
+    const images = repositories.flatMap((repository) => tags.map((tag) => `${repository}:${tag}`));
+    await $({ quiet: true, nothrow: true })`docker image rm ${images}`;
+    await onHost(target, `rm -rf ${dir}`);
+    await stopRegistry();
+  }
+
+  log(`\n== figures\n${figures.map((line) => `  ${line}`).join('\n')}`);
+  log(`  rehearsal total: ${formatSeconds(performance.now() - started)}`);
+  const failed = checks.filter((entry) => !entry.ok);
+  log(`\n${checks.length - failed.length}/${checks.length} checks passed`);
+  if (failed.length > 0)
+    throw new Error(
+      `rehearsal failed:\n${failed.map((entry) => `  ✗ ${entry.name} ${entry.detail}`).join('\n')}`,
+    );
+});
