@@ -3,6 +3,7 @@
 // change, which must reuse the dependency install), checks size budget, user and labels, runs
 // the compose stack, drives the API from register to a processed item, stops a worker in the
 // middle of jobs and checks it drains, then removes everything it created.
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, appendFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { composeProblems, type ComposeFile } from './compose-rules';
 import { measureImages } from './image-sizes';
 
 $.verbose = false;
+$.quiet = true;
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const IMAGE_NAMES = Object.keys(IMAGES) as ImageName[];
@@ -60,7 +62,7 @@ async function dockerBuild(
 
 async function checkImage(reference: string, labels: Record<string, string>): Promise<void> {
   const config = JSON.parse(
-    (await $`docker image inspect --format {{json .Config}} ${reference}`).stdout,
+    (await $`docker image inspect --format ${'{{json .Config}}'} ${reference}`).stdout,
   ) as { User: string; Labels: Record<string, string>; Healthcheck?: { Test?: string[] } };
   const uid = (await $`docker run --rm --entrypoint id ${reference} -u`).stdout.trim();
   check(config.User !== '' && uid !== '0', `${reference} runs as root (USER "${config.User}")`);
@@ -180,7 +182,10 @@ async function main(): Promise<void> {
     check(rows.every(withinBudget), 'an image is over its size budget');
 
     for (const name of IMAGE_NAMES) {
-      await appendFile(path.join(dir, 'apps', name, 'src', 'main.ts'), '\n// warm-build probe\n');
+      await appendFile(
+        path.join(dir, 'apps', name, 'src', 'main.ts'),
+        `\n// warm-build probe ${randomUUID()}\n`,
+      );
       const warmTag = `${tag}-warm`;
       const log = await timed(`warm build ${name} (source-only change)`, () =>
         dockerBuild(dir, name, warmTag, { REVISION: sha, SOURCE: source }),
