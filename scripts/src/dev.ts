@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { $ } from 'zx';
 import { REPO_ROOT } from './lib/workspace';
 
-// `pnpm dev`: the API and the worker on the host, rebuilt on change. PostgreSQL and Redis come
-// from DATABASE_URL / REDIS_URL when set, otherwise from the compose file's own services, started
-// here with free loopback ports. Migrations are applied before the apps start. turbo runs in loose
-// env mode so the apps see the whole environment, as they would in production.
+// `pnpm dev`: the API and the worker on the host, restarted on change, with .env applied when
+// present. PostgreSQL and Redis come from DATABASE_URL / REDIS_URL when set, otherwise from the
+// compose file's own services, started here on free loopback ports. Migrations run before the apps
+// start. turbo runs in loose env mode so the apps see the whole environment, as in production.
 const COMPOSE = ['-f', 'docker-compose.yml', '-f', 'docker-compose.dev.yml'];
 
 async function composeServices(): Promise<{ DATABASE_URL: string; REDIS_URL: string }> {
@@ -26,6 +28,8 @@ async function composeServices(): Promise<{ DATABASE_URL: string; REDIS_URL: str
 async function main(): Promise<void> {
   $.cwd = REPO_ROOT;
   $.verbose = true;
+  const dotenv = path.join(REPO_ROOT, '.env');
+  if (existsSync(dotenv)) process.loadEnvFile(dotenv);
   const given = process.env.DATABASE_URL && process.env.REDIS_URL;
   const services = given
     ? { DATABASE_URL: process.env.DATABASE_URL!, REDIS_URL: process.env.REDIS_URL! }
