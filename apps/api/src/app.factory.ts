@@ -5,13 +5,16 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ApiEnv } from '@starter/config';
+import type { ItemsQueue } from '@starter/queue';
 import { LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { registerQueueDashboard } from './admin/queue-dashboard';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { PinoNestLogger } from './common/pino-nest-logger';
 import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
+import { ITEMS_QUEUE } from './queue/queue.module';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w-]{1,128}$/;
@@ -92,6 +95,12 @@ export async function createApp(
   // On SIGTERM/SIGINT: stop accepting, finish requests in flight, close pools, exit 0.
   app.enableShutdownHooks([], { useProcessExit: true });
 
+  if (env.BULL_BOARD_USER && env.BULL_BOARD_PASSWORD) {
+    await registerQueueDashboard(app, [app.get<ItemsQueue>(ITEMS_QUEUE)], {
+      user: env.BULL_BOARD_USER,
+      password: env.BULL_BOARD_PASSWORD,
+    });
+  }
   if (env.DOCS_ENABLED) {
     const config = new DocumentBuilder()
       .setTitle('Starter API')
