@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT } from './lib/workspace';
+import { REPO_ROOT } from './lib/repo-root';
 
 // `pnpm dev`: the API and the worker on the host, restarted on change, with .env applied when
 // present. PostgreSQL and Redis come from DATABASE_URL / REDIS_URL when set, otherwise from the

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT, workspaceDirs } from './lib/workspace';
+import { REPO_ROOT } from './lib/repo-root';
+import { workspaceDirs } from './lib/workspace';
 import { clearSummaries, collectSummaries, formatSummary } from './lib/test-summary';
 
 // `pnpm test`: the whole suite. Starts PostgreSQL and Redis once for every package (containers

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+import { REPO_ROOT } from './repo-root';
 
 /** Directories of every workspace package (apps/*, packages/*, scripts). */
 export function workspaceDirs(root = REPO_ROOT): string[] {
