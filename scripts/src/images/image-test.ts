@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { $, sleep } from 'zx';
 import { IMAGES, type ImageName } from '@starter/config';
+import { REPO_ROOT } from '../lib/repo-root';
+import { formatSummary } from '../lib/test-summary';
 import { formatSizeReport, withinBudget } from './image-budget';
 import { findStep } from './build-log';
 import { composeProblems, type ComposeFile } from './compose-rules';
@@ -17,7 +19,6 @@ import { measureImages } from './image-sizes';
 $.verbose = false;
 $.quiet = true;
 
-const repoRoot = path.resolve(__dirname, '../../..');
 const IMAGE_NAMES = Object.keys(IMAGES) as ImageName[];
 /** Enough queued jobs that the worker is certainly mid-job when it gets SIGTERM. */
 const DRAIN_PROBE_ITEMS = 100;
@@ -140,9 +141,9 @@ async function waitUntilDone(baseUrl: string, token: string, ids: string[]): Pro
 }
 
 async function main(): Promise<void> {
-  const sha = (await $({ cwd: repoRoot })`git rev-parse HEAD`).stdout.trim();
-  const origin = await $({ cwd: repoRoot, nothrow: true })`git config --get remote.origin.url`;
-  const source = origin.stdout.trim() || repoRoot;
+  const sha = (await $({ cwd: REPO_ROOT })`git rev-parse HEAD`).stdout.trim();
+  const origin = await $({ cwd: REPO_ROOT, nothrow: true })`git config --get remote.origin.url`;
+  const source = origin.stdout.trim() || REPO_ROOT;
   const tag = `images-test-${process.pid}`;
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'images-test-'));
   const dir = path.join(workDir, 'repo');
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
     await timed(
       'clone HEAD',
       () =>
-        $`git clone --quiet --no-hardlinks ${repoRoot} ${dir} && git -C ${dir} checkout --quiet ${sha}`,
+        $`git clone --quiet --no-hardlinks ${REPO_ROOT} ${dir} && git -C ${dir} checkout --quiet ${sha}`,
     );
 
     const labels = {
@@ -320,12 +321,17 @@ async function main(): Promise<void> {
   }
 }
 
+// Each timed step is one check; the closing line is the one .ci/run adds up.
 main().then(
-  () => console.log('\nimages test passed'),
+  () => {
+    console.log('\nimages test passed');
+    console.log(formatSummary({ passed: timings.length, failed: 0, skipped: 0 }));
+  },
   (error: unknown) => {
     console.error(
       `\nimages test FAILED: ${error instanceof Error ? error.message : String(error)}`,
     );
+    console.log(formatSummary({ passed: timings.length, failed: 1, skipped: 0 }));
     process.exit(1);
   },
 );
