@@ -18,7 +18,7 @@ import {
   type FixtureRelease,
 } from './rehearsal-host';
 
-const verb = {
+export const verb = {
   usage: 'pnpm rehearse [--keep] [--dry-run]',
   description: [
     'Runs release:build, release:push, deploy and rollback for real against a local registry and',
@@ -58,7 +58,7 @@ interface Check {
   detail: string;
 }
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   if (args.dryRun) {
     process.stdout.write(
