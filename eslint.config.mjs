@@ -21,5 +21,7 @@ export default tseslint.config(
   {
     files: ['**/*.{js,mjs,cjs}'],
     extends: [tseslint.configs.disableTypeChecked],
+    // Jest configs and other .js files here are CommonJS.
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
