@@ -104,7 +104,13 @@ export abstract class WorkerBase<Payload, Result>
       );
     });
     worker.on('stalled', (jobId: string) => {
-      this.deps.logger.warn({ queue: this.queueName, jobId }, 'job stalled, moved back to waiting');
+      void this.deps.queue.getJob(jobId).then(
+        (job) =>
+          (job ? this.jobLogger(job) : this.deps.logger.child({ jobId })).warn(
+            'job stalled (its worker stopped renewing the lock), moved back to waiting',
+          ),
+        (error: unknown) => this.deps.logger.warn({ err: error, jobId }, 'job stalled'),
+      );
     });
     // Without a listener an 'error' event would crash the process; BullMQ retries on its own.
     worker.on('error', (error: Error) => {
