@@ -13,7 +13,7 @@ async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
-  for await (const chunk of worker.stdout!) {
+  for await (const chunk of worker.stdout) {
     output += String(chunk);
     if (output.includes('worker ready')) return worker;
   }
