@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadEnvOrExit, workerEnvSchema } from '@starter/config';
-import type { Logger } from 'pino';
+import { createLogger, PinoNestLogger } from '@starter/logging';
+import type { Logger } from '@starter/logging';
 import { workerConfigFromEnv, type WorkerConfig } from './config/worker.config';
-import { createLogger, NestPinoLogger } from './observability/logger';
 import { WorkerModule } from './worker.module';
 
 /** Slack on top of the drain timeout for closing connections before giving up on a clean exit. */
@@ -16,7 +16,7 @@ function exitOnStartupError(logger: Logger, error: unknown): never {
 
 async function bootstrap(): Promise<void> {
   const env = loadEnvOrExit(workerEnvSchema);
-  const logger = createLogger(env.LOG_LEVEL);
+  const logger = createLogger('worker', env.LOG_LEVEL);
   let config: WorkerConfig;
   try {
     config = workerConfigFromEnv(env);
@@ -25,7 +25,7 @@ async function bootstrap(): Promise<void> {
   }
   // Workers start consuming in onApplicationBootstrap, after the Redis policy check in onModuleInit.
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger), {
-    logger: new NestPinoLogger(logger),
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   }).catch((error: unknown) => exitOnStartupError(logger, error));
   logger.info({ concurrency: config.concurrency }, 'worker ready');

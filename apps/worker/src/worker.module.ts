@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PROCESS_ITEM_QUEUE } from '@starter/queue';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { Logger } from '@starter/logging';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
 import { DatabaseLifecycle, dataSourceProvider } from './infrastructure/database.provider';
 import { REDIS, RedisLifecycle, redisProvider } from './infrastructure/redis.provider';

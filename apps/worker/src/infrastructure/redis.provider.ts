@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { assertNoEvictionPolicy, createRedisConnection } from '@starter/queue';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { Logger } from '@starter/logging';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker.config';
 import { LOGGER } from '../observability/logger';
 

@@ -8,7 +8,7 @@ import {
   type ProcessItemResult,
 } from '@starter/queue';
 import type { Queue } from 'bullmq';
-import type { Logger } from 'pino';
+import type { Logger } from '@starter/logging';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker.config';
 import { LOGGER } from '../observability/logger';
 import { WorkerMetrics } from '../observability/worker-metrics';

@@ -4,7 +4,7 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap, Type } from '@n
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import type { QueueName } from '@starter/queue';
 import { UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { Logger } from 'pino';
+import type { Logger } from '@starter/logging';
 import { z } from 'zod';
 import type { WorkerConfig } from '../config/worker.config';
 import type { WorkerMetrics } from '../observability/worker-metrics';
