@@ -11,7 +11,7 @@ describe('.env.example', () => {
       ...readFileSync(path.join(__dirname, '../../../.env.example'), 'utf8').matchAll(
         /^#? ?([A-Z][A-Z0-9_]+)=/gm,
       ),
-    ].map(([, name]) => name),
+    ].map(([, name]) => name!),
   );
 
   it('documents every variable the API, the worker and the migrator read', () => {
