@@ -55,3 +55,44 @@ describe('health', () => {
     }
   });
 });
+
+describe('while Redis is unreachable', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start({ REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('refuses to create an item with 503 and leaves no item without its job', async () => {
+    const registered = await api.request('POST', '/auth/register', {
+      body: { email: 'no-redis@example.com', password: 'long enough' },
+    });
+    const token = api.signToken({
+      sub: registered.body.id,
+      exp: Math.floor(Date.now() / 1000) + 60,
+    });
+
+    const created = await api.request('POST', '/items', {
+      token,
+      body: { title: 'needs a queue' },
+    });
+    const listed = await api.request('GET', '/items', { token });
+
+    expect(created.status).toBe(503);
+    expect(created.body).toMatchObject({ status: 503, error: 'queue_unavailable' });
+    expect(listed.body).toEqual({ items: [], total: 0 });
+  });
+
+  it('answers logins with 503, since failed attempts cannot be counted', async () => {
+    const response = await api.request('POST', '/auth/login', {
+      body: { email: 'no-redis@example.com', password: 'long enough' },
+    });
+
+    expect(response.status).toBe(503);
+    expect(response.body).toMatchObject({ status: 503, error: 'service_unavailable' });
+  });
+});

@@ -4,6 +4,15 @@ import { ApiError } from '../common/api-error';
 import { API_ENV, type ApiEnv } from '../config/api-env.token';
 import { REDIS } from '../queue/queue.module';
 
+/** Without its counters the throttle cannot protect logins, so they wait for Redis (fail closed). */
+function throttleUnavailable(): never {
+  throw new ApiError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    'service_unavailable',
+    'Login is temporarily unavailable; try again shortly',
+  );
+}
+
 /**
  * Counts failed logins per client address and email in Redis (shared by every API replica) and
  * refuses further attempts with 429 once the window's budget is spent. Successful logins are free.
@@ -26,7 +35,7 @@ export class LoginThrottle {
       .get(key)
       .pttl(key)
       .exec()
-      .then((results) => (results ?? []).map(([, value]) => value));
+      .then((results) => (results ?? []).map(([, value]) => value), throttleUnavailable);
     if (Number(failures ?? 0) >= this.env.LOGIN_RATE_LIMIT_MAX) {
       const retryAfter = Math.max(1, Math.ceil(Number(ttl) / 1000));
       throw new ApiError(
@@ -45,6 +54,7 @@ export class LoginThrottle {
       .multi()
       .incr(key)
       .expire(key, this.env.LOGIN_RATE_LIMIT_WINDOW_SECONDS, 'NX')
-      .exec();
+      .exec()
+      .catch(throttleUnavailable);
   }
 }

@@ -3,25 +3,17 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { withTimeout } from '../common/with-timeout';
 import { REDIS } from '../queue/queue.module';
 
 const CHECK_TIMEOUT_MS = 1_000;
 
 async function check(name: string, probe: () => Promise<unknown>): Promise<[string, string]> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-      CHECK_TIMEOUT_MS,
-    );
-  });
   try {
-    await Promise.race([probe(), timeout]);
+    await withTimeout(probe(), CHECK_TIMEOUT_MS);
     return [name, 'ok'];
   } catch (error) {
     return [name, `failed: ${(error as Error).message}`];
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -5,8 +5,15 @@ import { Item } from '@starter/db';
 import { enqueueProcessItem, processItemJobId, type ItemsQueue } from '@starter/queue';
 import { Repository } from 'typeorm';
 import { ApiError, notFound } from '../common/api-error';
+import { withTimeout } from '../common/with-timeout';
 import { ITEMS_QUEUE } from '../queue/queue.module';
 import type { CreateItemBody, ListItemsQuery } from './items.schemas';
+
+/**
+ * BullMQ waits for its connection before adding a job, indefinitely while Redis is away; a request
+ * must not. A job added after this gives up finds its item gone and completes as `item_deleted`.
+ */
+const ENQUEUE_TIMEOUT_MS = 3_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -36,7 +43,7 @@ export class ItemsService {
       }),
     );
     try {
-      await enqueueProcessItem(this.queue, { itemId: id });
+      await withTimeout(enqueueProcessItem(this.queue, { itemId: id }), ENQUEUE_TIMEOUT_MS);
     } catch (error) {
       this.logger.error(`enqueue failed for item ${id}: ${(error as Error).message}`);
       await this.items.delete({ id });
