@@ -33,7 +33,6 @@ export const verb = {
 } as const;
 
 const RETENTION = 3;
-const REPOSITORY_PREFIX = 'rehearsal/';
 const TSX_CLI = require.resolve('tsx/cli');
 
 const SCENARIOS = [
@@ -79,6 +78,9 @@ runMain(module, async () => {
   const started = performance.now();
   const id = `rh${Date.now().toString(36)}`;
   const app = `rehearsal-${id}`;
+  // Repositories of this run only: retention deletes every image of its repositories that is not
+  // retained, which would break a rehearsal running beside it on the same daemon.
+  const repositoryPrefix = `rehearsal/${id}/`;
   const target = sshTarget();
   const { registry, stop: stopRegistry } = await startRegistry(id);
   const home = (await onHost(target, 'echo "$HOME"')).trim();
@@ -97,7 +99,7 @@ runMain(module, async () => {
     DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
     DEPLOY_APP: app,
     DEPLOY_REGISTRY: registry,
-    DEPLOY_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+    DEPLOY_REPOSITORY_PREFIX: repositoryPrefix,
     DEPLOY_HOST: target.host,
     DEPLOY_PORT: String(target.port),
     DEPLOY_USER: target.user,
@@ -116,7 +118,7 @@ runMain(module, async () => {
     DEPLOY_ACTOR: 'rehearsal',
   };
   const repositories = Object.values(IMAGES).map(
-    (image) => `${registry}/${REPOSITORY_PREFIX}${image.repository}`,
+    (image) => `${registry}/${repositoryPrefix}${image.repository}`,
   );
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const fixture = createFixtureRepository();
