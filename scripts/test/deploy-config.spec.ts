@@ -48,7 +48,18 @@ describe('host configuration', () => {
       retention: 5,
       secrets: { source: 'ssm', path: '/starter/production/' },
       migrateCommand: ['node', 'packages/db/dist/cli/migrate.js'],
+      workerStopGraceSeconds: 120,
+      dataServices: 'bundled',
     });
+  });
+
+  it('runs the data services on the host unless told they are managed', () => {
+    expect(
+      loadEnv(deployEnvSchema, { ...HOST_ENV, DEPLOY_DATA_SERVICES: 'external' }).dataServices,
+    ).toBe('external');
+    expect(() => loadEnv(deployEnvSchema, { ...HOST_ENV, DEPLOY_DATA_SERVICES: 'rds' })).toThrow(
+      /DEPLOY_DATA_SERVICES/,
+    );
   });
 
   it('takes overrides from the environment (CI)', () => {

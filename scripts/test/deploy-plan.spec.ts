@@ -41,6 +41,13 @@ describe('proxy', () => {
     expect(config).not.toContain('__RELEASE__');
   });
 
+  it('answers /metrics itself with 404 instead of passing it to the API', () => {
+    const config = renderProxyConfig('0123456789ab');
+    const metrics = config.indexOf('location ~* ^/metrics(/|$) {\n        return 404;\n    }');
+    expect(metrics).toBeGreaterThan(0);
+    expect(config.indexOf('proxy_pass')).toBeGreaterThan(metrics);
+  });
+
   it('refuses a tag that could inject configuration', () => {
     expect(() => renderProxyConfig('a; }')).toThrow('invalid release tag');
   });

@@ -138,59 +138,79 @@ describe('infra/aws/stack.yaml', () => {
     });
   });
 
-  it('lets the deploy role push to the two repositories and read the production parameters, nothing else', () => {
+  it('lets the deploy role push and pull the two repositories and read the production parameters, nothing else', () => {
     const allowed = statements(resources.DeployRole as Resource).slice(1);
     const wildcard = allowed.filter((statement) => statement.Resource === '*');
     expect(wildcard.map(actions)).toEqual([['ecr:GetAuthorizationToken']]);
-    for (const statement of allowed.filter((candidate) => candidate.Resource !== '*')) {
-      const targets = JSON.stringify(statement.Resource);
-      if (actions(statement).every((action) => action.startsWith('ecr:'))) {
-        expect(statement.Resource).toEqual([
+    const registry = allowed.filter(
+      (statement) =>
+        statement.Resource !== '*' &&
+        actions(statement).some((action) => action.startsWith('ecr:')),
+    );
+    // The host pulls with this role's token (registryLogin), so pull rights belong here.
+    expect(registry).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: [
           { 'Fn::GetAtt': ['ApiRepository', 'Arn'] },
           { 'Fn::GetAtt': ['WorkerRepository', 'Arn'] },
-        ]);
-        expect(actions(statement)).toContain('ecr:PutImage');
-      } else {
-        expect(actions(statement).every((action) => action.startsWith('ssm:GetParameter'))).toBe(
-          true,
-        );
-        expect(targets).toContain(':parameter/${AppName}/production/*');
-      }
+        ],
+      }),
+    ]);
+    expect(actions(registry[0]!).sort()).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:CompleteLayerUpload',
+      'ecr:DescribeImages',
+      'ecr:GetDownloadUrlForLayer',
+      'ecr:InitiateLayerUpload',
+      'ecr:PutImage',
+      'ecr:UploadLayerPart',
+    ]);
+    const rest = allowed.filter(
+      (statement) => !registry.includes(statement) && statement.Resource !== '*',
+    );
+    expect(rest.length).toBeGreaterThan(0);
+    for (const statement of rest) {
+      expect(actions(statement).every((action) => action.startsWith('ssm:GetParameter'))).toBe(
+        true,
+      );
+      expect(JSON.stringify(statement.Resource)).toContain(':parameter/${AppName}/production/*');
     }
   });
 
   it('has no wildcard principal or action anywhere', () => {
-    for (const [, resource] of [...ofType('AWS::IAM::Role')]) {
+    const roles = ofType('AWS::IAM::Role');
+    expect(roles.length).toBeGreaterThan(0);
+    for (const [, resource] of roles) {
       for (const statement of statements(resource)) {
         expect(JSON.stringify(statement.Principal ?? {})).not.toContain('"*"');
         for (const action of actions(statement)) expect(action).not.toMatch(/\*/);
       }
     }
+    expect(templateText).not.toContain('ecr:*');
   });
 
   it('makes the OIDC provider and the host optional', () => {
     expect(resources.GitHubOidcProvider?.Condition).toBe('ShouldCreateOidcProvider');
-    for (const id of [
-      'Host',
-      'HostRole',
-      'HostInstanceProfile',
-      'HostSecurityGroup',
-      'HostAddress',
-    ]) {
+    for (const id of ['Host', 'HostSecurityGroup', 'HostAddress']) {
       expect([id, resources[id]?.Condition]).toEqual([id, 'ShouldCreateHost']);
     }
   });
 
-  it('gives the host pull-only registry access and opens SSH only to the given network', () => {
-    const pulls = statements(resources.HostRole as Resource)
-      .slice(1)
-      .flatMap(actions);
-    expect(pulls.sort()).toEqual([
-      'ecr:BatchCheckLayerAvailability',
-      'ecr:BatchGetImage',
-      'ecr:GetAuthorizationToken',
-      'ecr:GetDownloadUrlForLayer',
-    ]);
+  it('gives the host no AWS role: it pulls with the token the deploy sends', () => {
+    expect(ofType('AWS::IAM::InstanceProfile')).toEqual([]);
+    expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['DeployRole']);
+    expect(resources.Host?.Properties).not.toHaveProperty('IamInstanceProfile');
+  });
+
+  it('configures no registry credential helper on the host, so `docker login` can store the token', () => {
+    const userData = resources.Host?.Properties.UserData['Fn::Base64']['Fn::Sub'] as string;
+    expect(userData).not.toMatch(/credHelpers|credsStore|ecr-login|ecr-credential-helper/);
+    expect(userData).not.toContain('.docker/config.json');
+  });
+
+  it('opens SSH only to the given network', () => {
     const ingress = resources.HostSecurityGroup?.Properties.SecurityGroupIngress as Record<
       string,
       unknown

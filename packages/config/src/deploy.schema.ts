@@ -4,6 +4,19 @@ import { IMAGES, type ImageName } from './images';
 /** The migrator shipped in the app image (packages/db/src/cli/migrate.ts, built by Dockerfile.app). */
 export const DEFAULT_MIGRATE_COMMAND = 'node packages/db/dist/cli/migrate.js';
 
+/**
+ * How long the worker waits for its active jobs after SIGTERM when WORKER_DRAIN_TIMEOUT_SECONDS is
+ * not set; the deploy checks it against DEPLOY_WORKER_STOP_GRACE_SECONDS.
+ */
+export const DEFAULT_WORKER_DRAIN_TIMEOUT_SECONDS = 25;
+
+/**
+ * `bundled`: the deploy runs PostgreSQL and Redis on the host (compose profile "data").
+ * `external`: DATABASE_URL and REDIS_URL point at managed services (RDS, ElastiCache).
+ */
+export const DATA_SERVICES_MODES = ['bundled', 'external'] as const;
+export type DataServicesMode = (typeof DATA_SERVICES_MODES)[number];
+
 const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/;
 
 const name = z
@@ -68,7 +81,9 @@ export const deployEnvSchema = z
     /** Requested through the proxy after /health/ready to check the new release really serves. */
     DEPLOY_SMOKE_PATH: z.string().regex(/^\//, 'must start with /').default('/health/live'),
     DEPLOY_HEALTHCHECK_RETRIES: positiveInt.default(15),
+    /** How long Docker lets the old worker drain before killing it; see the compose file. */
     DEPLOY_WORKER_STOP_GRACE_SECONDS: positiveInt.default(120),
+    DEPLOY_DATA_SERVICES: z.enum(DATA_SERVICES_MODES).default('bundled'),
     DEPLOY_ACTOR: z.string().min(1).optional(),
     DEPLOY_REGISTRY_USERNAME: z.string().min(1).optional(),
     DEPLOY_REGISTRY_PASSWORD: z.string().min(1).optional(),
@@ -112,6 +127,7 @@ export const deployEnvSchema = z
     smokePath: env.DEPLOY_SMOKE_PATH,
     healthcheckRetries: env.DEPLOY_HEALTHCHECK_RETRIES,
     workerStopGraceSeconds: env.DEPLOY_WORKER_STOP_GRACE_SECONDS,
+    dataServices: env.DEPLOY_DATA_SERVICES,
     actor: env.DEPLOY_ACTOR,
     registryCredentials:
       env.DEPLOY_REGISTRY_USERNAME && env.DEPLOY_REGISTRY_PASSWORD

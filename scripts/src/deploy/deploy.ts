@@ -1,18 +1,21 @@
 import { IMAGES, imageReference, type ImageName } from '@starter/config';
-import { checkAppEnvironment, loadAppEnvironment, renderEnvFile } from '../lib/app-secrets';
+import { loadAppEnvironment, renderEnvFile } from '../lib/app-secrets';
 import { parseVerbArgs, runMain } from '../lib/cli';
 import { refuseDirty, resolveReleaseTag } from '../lib/git';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRegistry } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
+import { dataServicesEnvironment } from './data-services';
 import { runReleaseFlow, STEP } from './release-flow';
+import { checkWorkerDrain } from './worker-drain';
 
 export const verb = {
   usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--dry-run]',
   description: [
     'Deploys a pushed release (default: HEAD) to the host in DEPLOY_HOST: preflight, lock, upload,',
-    'pull, migrate, switch the API behind the proxy with zero downtime, replace the worker, verify,',
-    'record, prune old images. A failure while switching or verifying restores the previous release.',
+    'pull, start PostgreSQL and Redis unless DEPLOY_DATA_SERVICES=external (left alone when unchanged),',
+    'migrate, switch the API behind the proxy with zero downtime, replace the worker, verify, record,',
+    'prune old images. A failure while switching or verifying restores the previous release.',
     '',
     '  --sha <sha>     the release to deploy (it must be pushed: pnpm release:build && pnpm release:push)',
     '  --allow-dirty   deploy a <sha>-dirty-<hash> build',
@@ -32,6 +35,13 @@ runMain(module, async () => {
   const images = Object.keys(IMAGES) as ImageName[];
   const secretsSource =
     config.secrets.source === 'ssm' ? `SSM ${config.secrets.path}` : config.secrets.file;
+  // Read and checked by the preflight, before the lock: a bad setting changes nothing on the host.
+  let appEnvironment: Record<string, string> | undefined;
+  let dataEnvironment: Record<string, string> | undefined;
+  const checked = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the preflight did not load the app environment');
+    return value;
+  };
 
   await runReleaseFlow({
     action: 'deploy',
@@ -42,7 +52,7 @@ runMain(module, async () => {
     preflight: ({ host }) => [
       {
         name: STEP.preflight,
-        plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry`,
+        plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry; the app environment from ${secretsSource} is valid, WORKER_DRAIN_TIMEOUT_SECONDS < DEPLOY_WORKER_STOP_GRACE_SECONDS (${config.workerStopGraceSeconds}), DATABASE_URL and REDIS_URL match DEPLOY_DATA_SERVICES=${config.dataServices}`,
         run: async () => {
           process.stdout.write(`  host: ${await host.preflight()}\n`);
           for (const image of images) {
@@ -56,6 +66,16 @@ runMain(module, async () => {
               `  ${image}: ${imageReference(config, image, tag)}@${remote.manifestDigest}\n`,
             );
           }
+          appEnvironment = await loadAppEnvironment(config.secrets, config.ecr?.region);
+          const drain = checkWorkerDrain(
+            appEnvironment,
+            config.workerStopGraceSeconds,
+            secretsSource,
+          );
+          dataEnvironment = dataServicesEnvironment(appEnvironment, config.dataServices);
+          process.stdout.write(
+            `  app environment: ${Object.keys(appEnvironment).length} variables from ${secretsSource}; worker drain ${drain}s < stop grace ${config.workerStopGraceSeconds}s; data services: ${config.dataServices}\n`,
+          );
         },
       },
     ],
@@ -64,8 +84,7 @@ runMain(module, async () => {
         name: STEP.upload,
         plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource}, registry login on the host (password on stdin)`,
         run: async () => {
-          const environment = await loadAppEnvironment(config.secrets, config.ecr?.region);
-          await host.upload(tag, renderEnvFile(checkAppEnvironment(environment, secretsSource)));
+          await host.upload(tag, renderEnvFile(checked(appEnvironment)));
           await host.registryLogin(await registry.credentials());
         },
       },
@@ -74,6 +93,15 @@ runMain(module, async () => {
         plan: `docker compose pull api worker (${tag})`,
         run: () => host.pull(tag),
       },
+      ...(config.dataServices === 'bundled'
+        ? [
+            {
+              name: STEP.dataServices,
+              plan: `PostgreSQL and Redis in the long-lived project ${config.app} (profile data): ${config.dir}/data.env (0600) from DATABASE_URL, docker compose up -d --wait postgres redis; containers whose settings did not change are left running, volumes are never removed`,
+              run: () => host.startDataServices(tag, renderEnvFile(checked(dataEnvironment))),
+            },
+          ]
+        : []),
       {
         name: STEP.migrate,
         plan: `one-off container of ${tag}'s api image: ${config.migrateCommand.join(' ')}; on failure stop, nothing switched`,

@@ -17,8 +17,12 @@ export function hostLayout(config: Pick<DeployConfig, 'app' | 'dir'>) {
     audit: `${dir}/audit.log`,
     lock: `${dir}/lock`,
     proxyConf: `${dir}/proxy`,
-    edgeProject: app,
+    /** PostgreSQL's credentials for the bundled data services (mode 0600). */
+    dataEnv: `${dir}/data.env`,
+    /** The long-lived project no release replaces: the proxy and the bundled data services. */
+    stackProject: app,
     edgeNetwork: `${app}-edge`,
+    dataNetwork: `${app}-data`,
     proxyContainer: `${app}-proxy-1`,
     releaseProject: (tag: string) => `${app}-${tag}`,
   };

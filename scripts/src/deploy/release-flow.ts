@@ -11,6 +11,7 @@ export const STEP = {
   lock: 'lock',
   upload: 'upload',
   pull: 'pull',
+  dataServices: 'data services',
   migrate: 'migrate',
   switchApi: 'switch api',
   replaceWorker: 'replace worker',

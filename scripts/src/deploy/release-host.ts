@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { imageReference, type DeployConfig } from '@starter/config';
+import type { DeployConfig } from '@starter/config';
 import type { RegistryCredentials } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { shellJoin, shellQuote as q } from '../lib/shell-quote';
 import type { Remote } from '../lib/ssh';
+import { composeVariables, renderComposeEnv } from './compose-env';
+import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
 import { parseProxyResponse, renderProxyConfig } from './proxy-config';
 import { availableReleases, imagesToDelete, retainedReleases } from './retention';
@@ -82,17 +84,6 @@ export class ReleaseHost {
   /** The release's compose file, its variables and the app environment (mode 0600). */
   async upload(tag: string, appEnvFile: string): Promise<void> {
     const release = this.layout.release(tag);
-    const variables = {
-      API_IMAGE: imageReference(this.config, 'api', tag),
-      WORKER_IMAGE: imageReference(this.config, 'worker', tag),
-      RELEASE_SHA: tag,
-      EDGE_NETWORK: this.layout.edgeNetwork,
-      PROXY_CONF_DIR: this.layout.proxyConf,
-      PROXY_ADDRESS: this.config.proxy.address,
-      PROXY_PORT: String(this.config.proxy.port),
-      HEALTHCHECK_RETRIES: String(this.config.healthcheckRetries),
-      WORKER_STOP_GRACE: `${this.config.workerStopGraceSeconds}s`,
-    };
     await this.writeFile(
       `${release}/compose.yml`,
       readFileSync(PRODUCTION_COMPOSE_FILE, 'utf8'),
@@ -100,17 +91,30 @@ export class ReleaseHost {
     );
     await this.writeFile(
       `${release}/compose.env`,
-      Object.entries(variables)
-        .map(([key, value]) => `${key}=${value}\n`)
-        .join(''),
+      renderComposeEnv(composeVariables(this.config, this.layout, tag)),
       '644',
     );
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
     await this.remote.run(
       [
         `mkdir -p ${q(this.layout.proxyConf)}`,
-        `docker network inspect ${q(this.layout.edgeNetwork)} >/dev/null 2>&1 || docker network create ${q(this.layout.edgeNetwork)} >/dev/null`,
+        ...[this.layout.edgeNetwork, this.layout.dataNetwork].map(
+          (network) =>
+            `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`,
+        ),
       ].join('\n'),
+    );
+  }
+
+  /**
+   * Starts or updates the bundled PostgreSQL and Redis in the long-lived project. `up` leaves a
+   * running container whose settings did not change alone, so a deploy normally touches neither;
+   * their volumes are never removed (no deploy step runs `down` on this project).
+   */
+  async startDataServices(tag: string, dataEnvFile: string): Promise<void> {
+    await this.writeFile(this.layout.dataEnv, dataEnvFile, '600');
+    await this.remote.run(
+      `${this.compose(tag, this.layout.stackProject)} up -d --no-deps --wait ${Object.values(DATA_SERVICES).join(' ')}`,
     );
   }
 
@@ -156,7 +160,7 @@ export class ReleaseHost {
     ].join('\n');
     await this.remote.run(
       [
-        `${this.compose(tag, this.layout.edgeProject)} up -d --no-deps proxy`,
+        `${this.compose(tag, this.layout.stackProject)} up -d --no-deps proxy`,
         `docker exec ${q(this.layout.proxyContainer)} sh -c ${q(reload)}`,
       ].join('\n'),
     );
@@ -267,9 +271,9 @@ export class ReleaseHost {
 
   async status(): Promise<string> {
     const { current, previous } = await this.readState();
-    const projects = [this.layout.edgeProject, current, previous]
+    const projects = [this.layout.stackProject, current, previous]
       .filter((tag): tag is string => Boolean(tag))
-      .map((tag) => (tag === this.layout.edgeProject ? tag : this.layout.releaseProject(tag)));
+      .map((tag) => (tag === this.layout.stackProject ? tag : this.layout.releaseProject(tag)));
     return this.remote.run(
       [
         `echo "current:  ${current ?? '(none)'}"`,

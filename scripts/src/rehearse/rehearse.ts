@@ -24,7 +24,8 @@ export const verb = {
     'Runs release:build, release:push, deploy and rollback for real against a local registry and',
     'the local SSH deploy host (LOCAL_CLOUD_REGISTRY, LOCAL_CLOUD_SSH_*), with a small fixture app',
     'standing in for the real images, and checks zero-downtime switching, automatic restore, failed',
-    'migrations, rollback without pulls, the deploy lock, retention, the audit log and worker draining.',
+    'migrations, rollback without pulls, the deploy lock, retention, the audit log, worker draining',
+    'and that PostgreSQL and Redis are started once and survive every later deploy, failure and rollback.',
     '',
     '  --keep   leave the containers, images and host directory in place for inspection',
   ].join('\n'),
@@ -32,7 +33,6 @@ export const verb = {
 } as const;
 
 const RETENTION = 3;
-const REPOSITORY_PREFIX = 'rehearsal/';
 const TSX_CLI = require.resolve('tsx/cli');
 
 const SCENARIOS = [
@@ -44,12 +44,21 @@ const SCENARIOS = [
   '6. two deploys at once: exactly one runs, the other fails naming the lock holder',
   `7. after ${RETENTION + 2} releases only ${RETENTION} are retained; the audit log lists every attempt`,
   '8. worker drain: the job active when the old worker was stopped completed, none lost',
+  '9. data services: PostgreSQL and Redis start once, the releases reach them, no later deploy, failed release or rollback recreates them, their data and volumes survive',
+  '10. production settings: /metrics is refused by the proxy but served on the network; api and worker run read-only under an init with rotated logs; a drain timeout not shorter than the stop grace period fails the preflight',
 ];
 
 interface VerbRun {
   code: number;
   output: string;
   seconds: number;
+}
+
+interface ContainerIdentity {
+  id: string;
+  created: string;
+  startedAt: string;
+  health: string;
 }
 
 interface Check {
@@ -69,6 +78,9 @@ runMain(module, async () => {
   const started = performance.now();
   const id = `rh${Date.now().toString(36)}`;
   const app = `rehearsal-${id}`;
+  // Repositories of this run only: retention deletes every image of its repositories that is not
+  // retained, which would break a rehearsal running beside it on the same daemon.
+  const repositoryPrefix = `rehearsal/${id}/`;
   const target = sshTarget();
   const { registry, stop: stopRegistry } = await startRegistry(id);
   const home = (await onHost(target, 'echo "$HOME"')).trim();
@@ -76,21 +88,18 @@ runMain(module, async () => {
   const proxyPort = await freePort();
   const scratch = mkdtempSync(path.join(tmpdir(), 'rehearsal-'));
   const appEnvFile = path.join(scratch, 'app.env');
-  writeFileSync(
-    appEnvFile,
-    [
-      'DATABASE_URL=postgres://app:app@database.invalid:5432/app',
-      'REDIS_URL=redis://redis.invalid:6379',
-      `JWT_SECRET=${randomBytes(24).toString('hex')}`,
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const appEnvironment = [
+    `DATABASE_URL=postgres://app:${randomBytes(12).toString('hex')}@postgres:5432/app`,
+    'REDIS_URL=redis://redis:6379',
+    `JWT_SECRET=${randomBytes(24).toString('hex')}`,
+  ];
+  writeFileSync(appEnvFile, appEnvironment.join('\n'), { mode: 0o600 });
   const env: Record<string, string | undefined> = {
     ...process.env,
     DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
     DEPLOY_APP: app,
     DEPLOY_REGISTRY: registry,
-    DEPLOY_REPOSITORY_PREFIX: REPOSITORY_PREFIX,
+    DEPLOY_REPOSITORY_PREFIX: repositoryPrefix,
     DEPLOY_HOST: target.host,
     DEPLOY_PORT: String(target.port),
     DEPLOY_USER: target.user,
@@ -109,7 +118,7 @@ runMain(module, async () => {
     DEPLOY_ACTOR: 'rehearsal',
   };
   const repositories = Object.values(IMAGES).map(
-    (image) => `${registry}/${REPOSITORY_PREFIX}${image.repository}`,
+    (image) => `${registry}/${repositoryPrefix}${image.repository}`,
   );
   const proxyUrl = `http://127.0.0.1:${proxyPort}`;
   const fixture = createFixtureRepository();
@@ -171,6 +180,72 @@ runMain(module, async () => {
     new RegExp(`✓ \\d+/\\d+ ${step} \\((\\d+\\.\\d)s\\)`).exec(run.output)?.[1];
   const loadDetail = (report: LoadReport) =>
     `${report.ok} ok, ${report.failed} failed, answered by ${[...report.releases].map(([name, count]) => `${name}×${count}`).join(' then ')}${report.failures.length ? `; ${report.failures.join('; ')}` : ''}`;
+  const docker = async (dockerArgs: string[]) =>
+    (await $({ quiet: true })`docker ${dockerArgs}`).stdout.trim();
+  const serviceContainer = async (project: string, service: string) =>
+    docker([
+      'ps',
+      '-aq',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+      '--filter',
+      `label=com.docker.compose.service=${service}`,
+    ]);
+  const dataServices = ['postgres', 'redis'] as const;
+  const dataVolumes = dataServices.map((service) => `${app}_${service}-data`);
+  /** What would change if a data container were recreated or restarted. */
+  const dataIdentity = async (): Promise<Record<string, ContainerIdentity | undefined>> => {
+    const identities: Record<string, ContainerIdentity | undefined> = {};
+    for (const service of dataServices) {
+      const ids = (await serviceContainer(app, service)).split('\n').filter(Boolean);
+      identities[service] =
+        ids.length === 1
+          ? (JSON.parse(
+              await docker([
+                'inspect',
+                '-f',
+                '{"id":{{json .Id}},"created":{{json .Created}},"startedAt":{{json .State.StartedAt}},"health":{{json .State.Health.Status}}}',
+                ids[0]!,
+              ]),
+            ) as ContainerIdentity)
+          : undefined;
+    }
+    return identities;
+  };
+  const volumeCreation = async () =>
+    docker(['volume', 'inspect', '-f', '{{.Name}} {{.CreatedAt}}', ...dataVolumes]);
+  let dataAtStart: Record<string, ContainerIdentity | undefined> = {};
+  const checkDataUntouched = async (after: string) => {
+    const now = await dataIdentity();
+    check(
+      `9 ${after} left PostgreSQL and Redis running, not recreated or restarted`,
+      dataServices.every(
+        (service) =>
+          now[service] !== undefined &&
+          JSON.stringify(now[service]) === JSON.stringify(dataAtStart[service]),
+      ),
+      dataServices
+        .map((service) => `${service} ${now[service]?.id.slice(0, 12) ?? 'missing'}`)
+        .join(', '),
+    );
+  };
+  const marker = `rehearsal-${id}`;
+  const psql = async (sql: string) =>
+    docker([
+      'exec',
+      await serviceContainer(app, 'postgres'),
+      'psql',
+      '-U',
+      'app',
+      '-d',
+      'app',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-tAc',
+      sql,
+    ]);
+  const redisCli = async (...command: string[]) =>
+    docker(['exec', await serviceContainer(app, 'redis'), 'redis-cli', ...command]);
   const containersOf = async (tag: string) =>
     (
       await $({
@@ -199,7 +274,79 @@ runMain(module, async () => {
     const first = await runVerb('deploy/deploy.ts', ['--sha', A]);
     check('1 first deploy of A succeeds', first.code === 0, `${first.seconds.toFixed(1)}s`);
     check('1 A serves through the proxy', (await served()) === 'A');
-    figures.push(`first deploy (A): ${first.seconds.toFixed(1)}s`);
+    figures.push(
+      `first deploy (A), PostgreSQL and Redis created: ${first.seconds.toFixed(1)}s (data services ${stepSeconds(first, 'data services')}s)`,
+    );
+
+    log(`\n== ${SCENARIOS[8]}`);
+    dataAtStart = await dataIdentity();
+    check(
+      '9 the first deploy started PostgreSQL and Redis, both healthy',
+      dataServices.every((service) => dataAtStart[service]?.health === 'healthy'),
+      dataServices
+        .map((service) => `${service}: ${dataAtStart[service]?.health ?? 'missing'}`)
+        .join(', '),
+    );
+    check(
+      "9 A's migration reached both by service name over the data network",
+      first.output.includes('postgres at postgres:5432 and redis at redis:6379 answered'),
+    );
+    const volumesAtStart = await volumeCreation();
+    await psql(
+      `CREATE TABLE rehearsal_marker (value text); INSERT INTO rehearsal_marker VALUES ('${marker}')`,
+    );
+    await redisCli('SET', 'rehearsal-marker', marker);
+    check(
+      '9 Redis runs with append-only persistence and noeviction',
+      (await redisCli('CONFIG', 'GET', 'appendonly')).endsWith('yes') &&
+        (await redisCli('CONFIG', 'GET', 'maxmemory-policy')).endsWith('noeviction'),
+    );
+
+    log(`\n== ${SCENARIOS[9]}`);
+    const apiOfA = await serviceContainer(`${app}-${A}`, 'api');
+    const workerOfA = await serviceContainer(`${app}-${A}`, 'worker');
+    const metricsOutside = await fetch(`${proxyUrl}/metrics`);
+    const metricsInside = await docker([
+      'exec',
+      await serviceContainer(app, 'proxy'),
+      'curl',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `http://api-${A}:3000/metrics`,
+    ]);
+    check(
+      '10 /metrics answers 404 through the proxy and 200 on the network (Prometheus)',
+      metricsOutside.status === 404 && metricsInside === '200',
+      `proxy ${metricsOutside.status}, api-${A}:3000 ${metricsInside}`,
+    );
+    const hardening = await docker([
+      'inspect',
+      '-f',
+      '{{.HostConfig.ReadonlyRootfs}} {{.HostConfig.Init}} {{json .HostConfig.Tmpfs}} {{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config "max-size"}} {{index .HostConfig.LogConfig.Config "max-file"}} {{.State.Health.Status}}',
+      apiOfA,
+      workerOfA,
+    ]);
+    check(
+      '10 api and worker: read-only root, init, tmpfs /tmp, rotated json-file logs, healthy',
+      hardening
+        .split('\n')
+        .every((line) => line === 'true true {"/tmp":""} json-file 10m 5 healthy'),
+      hardening.replaceAll('\n', ' | '),
+    );
+    const drainTooLong = await runVerb('deploy/deploy.ts', ['--sha', B], {
+      DEPLOY_WORKER_STOP_GRACE_SECONDS: '25',
+    });
+    check(
+      '10 a drain timeout (default 25s) not shorter than the stop grace period (25s) fails the preflight',
+      drainTooLong.code !== 0 &&
+        /failed: WORKER_DRAIN_TIMEOUT_SECONDS \(not set in .*: default 25\) must be shorter than DEPLOY_WORKER_STOP_GRACE_SECONDS=25/.test(
+          drainTooLong.output,
+        ) &&
+        !/\d+\/\d+ lock/.test(drainTooLong.output),
+    );
 
     log(`\n== ${SCENARIOS[1]}`);
     const oldWorker = (
@@ -219,8 +366,9 @@ runMain(module, async () => {
     );
     check('2 B serves', (await served()) === 'B');
     figures.push(
-      `deploy of B under load: total ${second.seconds.toFixed(1)}s, API switch ${stepSeconds(second, 'switch api')}s, worker replacement ${stepSeconds(second, 'replace worker')}s, ${report.ok} requests, ${report.failed} failed`,
+      `deploy of B under load: total ${second.seconds.toFixed(1)}s, data services ${stepSeconds(second, 'data services')}s, API switch ${stepSeconds(second, 'switch api')}s, worker replacement ${stepSeconds(second, 'replace worker')}s, ${report.ok} requests, ${report.failed} failed`,
     );
+    await checkDataUntouched('the deploy of B');
 
     log(`\n== ${SCENARIOS[7]}`);
     const events = (await workerLogs).stdout
@@ -262,6 +410,7 @@ runMain(module, async () => {
       loadDetail(report),
     );
     check("3 C's containers are gone", (await containersOf(C)) === '');
+    await checkDataUntouched('the failed deploy of C and its restore');
     figures.push(
       `failed deploy of C (detected and restored): ${broken.seconds.toFixed(1)}s, ${report.ok} requests, ${report.failed} failed`,
     );
@@ -277,6 +426,7 @@ runMain(module, async () => {
       !/switch api/.test(migration.output) && (await containersOf(M)) === '',
     );
     check('4 B still serves', (await served()) === 'B');
+    await checkDataUntouched('the failed migration of M');
 
     log(`\n== ${SCENARIOS[4]}`);
     const since = Math.floor(Date.now() / 1000);
@@ -302,6 +452,7 @@ runMain(module, async () => {
     figures.push(
       `rollback to A: ${rollback.seconds.toFixed(1)}s; back to B: ${back.seconds.toFixed(1)}s`,
     );
+    await checkDataUntouched('two rollbacks');
 
     log(`\n== ${SCENARIOS[5]}`);
     const [one, two] = await Promise.all([
@@ -362,6 +513,14 @@ runMain(module, async () => {
       ([action, tag, result]) =>
         !audit.some((line) => line.includes(`action=${action} release=${tag} result=${result} `)),
     );
+    await checkDataUntouched(`concurrent deploys, ${RETENTION + 2} releases and retention`);
+    check(
+      '9 the data volumes are the ones created by the first deploy, data included',
+      (await volumeCreation()) === volumesAtStart &&
+        (await psql('SELECT value FROM rehearsal_marker')) === marker &&
+        (await redisCli('GET', 'rehearsal-marker')) === marker,
+      volumesAtStart.replaceAll('\n', ', '),
+    );
     check(
       '7 the audit log has a line for every attempt',
       missing.length === 0 && audit.length === attempts.length,
@@ -391,7 +550,8 @@ runMain(module, async () => {
       if (ids.length) await $({ quiet: true })`docker rm -f -v ${ids}`;
       await $({ quiet: true, nothrow: true })`docker network rm ${`${project}_default`}`;
     }
-    await $({ quiet: true, nothrow: true })`docker network rm ${`${app}-edge`}`;
+    await $({ quiet: true, nothrow: true })`docker volume rm ${dataVolumes}`;
+    await $({ quiet: true, nothrow: true })`docker network rm ${`${app}-edge`} ${`${app}-data`}`;
     const images = repositories.flatMap((repository) => tags.map((tag) => `${repository}:${tag}`));
     await $({ quiet: true, nothrow: true })`docker image rm ${images}`;
     await onHost(target, `rm -rf ${dir}`);

@@ -1,0 +1,36 @@
+import type { DeployConfig } from '@starter/config';
+import type { HostLayout } from './host-layout';
+
+/**
+ * The variables infra/compose.production.yml is interpolated with (the release's compose.env).
+ * Nothing secret: secrets reach the containers through app.env and data.env only.
+ */
+export function composeVariables(
+  config: DeployConfig,
+  layout: HostLayout,
+  tag: string,
+): Record<string, string> {
+  return {
+    REGISTRY: config.registry,
+    API_REPOSITORY: config.repositories.api,
+    WORKER_REPOSITORY: config.repositories.worker,
+    IMAGE_TAG: tag,
+    EDGE_NETWORK: layout.edgeNetwork,
+    DATA_NETWORK: layout.dataNetwork,
+    DATA_ENV_FILE: layout.dataEnv,
+    PROXY_CONF_DIR: layout.proxyConf,
+    PROXY_ADDRESS: config.proxy.address,
+    PROXY_PORT: String(config.proxy.port),
+    HEALTHCHECK_RETRIES: String(config.healthcheckRetries),
+    WORKER_STOP_GRACE: `${config.workerStopGraceSeconds}s`,
+  };
+}
+
+export function renderComposeEnv(variables: Record<string, string>): string {
+  return Object.entries(variables)
+    .map(([key, value]) => {
+      if (/[\s'"$#\\]/.test(value)) throw new Error(`compose variable ${key} has an unsafe value`);
+      return `${key}=${value}\n`;
+    })
+    .join('');
+}
