@@ -5,12 +5,6 @@ import { IMAGES, type ImageName } from './images';
 export const DEFAULT_MIGRATE_COMMAND = 'node packages/db/dist/cli/migrate.js';
 
 /**
- * How long the worker waits for its active jobs after SIGTERM when WORKER_DRAIN_TIMEOUT_SECONDS is
- * not set; the deploy checks it against DEPLOY_WORKER_STOP_GRACE_SECONDS.
- */
-export const DEFAULT_WORKER_DRAIN_TIMEOUT_SECONDS = 25;
-
-/**
  * `bundled`: the deploy runs PostgreSQL and Redis on the host (compose profile "data").
  * `external`: DATABASE_URL and REDIS_URL point at managed services (RDS, ElastiCache).
  */

@@ -100,6 +100,12 @@ const queueConcurrency = list.pipe(
     ),
 );
 
+/**
+ * How long the worker waits for its active jobs after SIGTERM; the deploy checks the value in force
+ * against the compose stop grace period (DEPLOY_WORKER_STOP_GRACE_SECONDS).
+ */
+export const DEFAULT_WORKER_DRAIN_TIMEOUT_SECONDS = 25;
+
 export const workerEnvSchema = baseEnvSchema
   .extend({
     /** Jobs one process runs at once on each queue, unless WORKER_QUEUE_CONCURRENCY says otherwise. */
@@ -110,7 +116,7 @@ export const workerEnvSchema = baseEnvSchema
      * How long SIGTERM waits for active jobs before closing anyway (they are then picked up again by
      * another worker). The orchestrator's stop grace period must be longer than this.
      */
-    WORKER_DRAIN_TIMEOUT_SECONDS: positiveInt.default(30),
+    WORKER_DRAIN_TIMEOUT_SECONDS: positiveInt.default(DEFAULT_WORKER_DRAIN_TIMEOUT_SECONDS),
     WORKER_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
     /** Serves GET /health and GET /metrics. */
     WORKER_HEALTH_PORT: port.default(3001),
