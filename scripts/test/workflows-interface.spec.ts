@@ -166,7 +166,7 @@ describe('infra:deploy and the workflows', () => {
   };
   const printed = githubSettings(outputs, { appName: 'shop', repositoryPrefix: 'team/' });
   /** Read when set, with a default otherwise; infra:deploy has no value to print for them. */
-  const OPTIONAL = ['APP_URL', 'DEPLOY_USER', 'DEPLOY_PORT'];
+  const OPTIONAL = ['APP_URL', 'DEPLOY_USER', 'DEPLOY_PORT', 'DEPLOY_DATA_SERVICES'];
 
   it('prints every variable and secret the deploy and rollback workflows read', () => {
     const names = (kind: string) =>
