@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID } from 'node:crypto';
 import {
   createItemsQueue,
   createRedisConnection,
@@ -37,7 +37,7 @@ const toResponse = (row: ItemRow) => ({
 });
 
 async function main(): Promise<void> {
-  const secret = env('JWT_SECRET');
+  const secret = createSecretKey(Buffer.from(env('JWT_SECRET'), 'utf8'));
   const pool = new Pool({
     connectionString: env('DATABASE_URL'),
     max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     if (!token) return null;
     let subject: unknown;
     try {
-      subject = (jwt.verify(token, secret) as { sub?: unknown }).sub;
+      subject = (jwt.verify(token, secret, { algorithms: ['HS256'] }) as { sub?: unknown }).sub;
     } catch {
       return null;
     }
