@@ -21,6 +21,8 @@ export default tseslint.config(
   {
     files: ['**/*.{js,mjs,cjs}'],
     extends: [tseslint.configs.disableTypeChecked],
+    // Jest configs and other .js files here are CommonJS.
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     // Tests read untyped JSON responses; type-safety rules about `any` would only add casts.

@@ -101,4 +101,22 @@ describe('steps', () => {
       '✗ 2/3 two (t)',
     ]);
   });
+
+  it('reports the duration of every step run, the failed one included, and none under --dry-run', async () => {
+    const timings: { step: string; seconds: number }[] = [];
+    const steps = [
+      { name: 'one', plan: '', run: () => new Promise<void>((done) => setTimeout(done, 20)) },
+      { name: 'two', plan: '', run: () => Promise.reject(new Error('boom')) },
+      { name: 'three', plan: '', run: () => Promise.resolve() },
+    ];
+    const onStepEnd = (timing: { step: string; seconds: number }) => timings.push(timing);
+
+    await runSteps(steps, { dryRun: true, log: () => undefined, onStepEnd });
+    expect(timings).toEqual([]);
+    await expect(
+      runSteps(steps, { dryRun: false, log: () => undefined, onStepEnd }),
+    ).rejects.toBeInstanceOf(StepFailedError);
+    expect(timings.map(({ step }) => step)).toEqual(['one', 'two']);
+    expect(timings[0]!.seconds).toBeGreaterThanOrEqual(0.015);
+  });
 });

@@ -265,11 +265,13 @@ describe('deployStack', () => {
 });
 
 describe('GitHub settings printed after a deploy', () => {
+  const STACK_SETTINGS = { appName: 'starter', repositoryPrefix: '' };
+
   it('lists the variables and the production secrets the workflows read', () => {
     const outputs = Object.fromEntries(
       OUTPUTS.map(({ OutputKey, OutputValue }) => [OutputKey, OutputValue]),
     );
-    const settings = githubSettings(outputs);
+    const settings = githubSettings(outputs, STACK_SETTINGS);
     expect(settings.filter(({ kind }) => kind === 'variable')).toEqual([
       { kind: 'variable', name: 'AWS_REGION', value: 'eu-west-1' },
       {
@@ -279,11 +281,16 @@ describe('GitHub settings printed after a deploy', () => {
       },
       {
         kind: 'variable',
-        name: 'ECR_REGISTRY',
+        name: 'DEPLOY_REGISTRY',
         value: '111111111111.dkr.ecr.eu-west-1.amazonaws.com',
       },
-      { kind: 'variable', name: 'SSM_PARAMETER_PATH', value: '/starter/production/' },
+      { kind: 'variable', name: 'DEPLOY_SSM_PATH', value: '/starter/production/' },
+      { kind: 'variable', name: 'DEPLOY_APP', value: 'starter' },
       { kind: 'variable', name: 'DEPLOY_HOST', value: '203.0.113.10' },
+    ]);
+    expect(settings.filter(({ kind }) => kind === 'secret').map(({ name }) => name)).toEqual([
+      'DEPLOY_SSH_PRIVATE_KEY',
+      'DEPLOY_KNOWN_HOSTS',
     ]);
     const text = formatGitHubSettings(settings).join('\n');
     expect(text).toContain("gh variable set DEPLOY_HOST --body '203.0.113.10'");
@@ -298,13 +305,26 @@ describe('GitHub settings printed after a deploy', () => {
         ({ OutputKey, OutputValue }) => [OutputKey, OutputValue],
       ),
     );
-    expect(formatGitHubSettings(githubSettings(outputs))).toContain(
+    expect(formatGitHubSettings(githubSettings(outputs, STACK_SETTINGS))).toContain(
       '  gh variable set DEPLOY_HOST --body <address of your host>',
     );
   });
 
+  it('names the repository prefix when the stack used one', () => {
+    const outputs = Object.fromEntries(
+      OUTPUTS.map(({ OutputKey, OutputValue }) => [OutputKey, OutputValue]),
+    );
+    const settings = githubSettings(outputs, { appName: 'shop', repositoryPrefix: 'team/' });
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        { kind: 'variable', name: 'DEPLOY_APP', value: 'shop' },
+        { kind: 'variable', name: 'DEPLOY_REPOSITORY_PREFIX', value: 'team/' },
+      ]),
+    );
+  });
+
   it('fails loudly on a stack without the expected outputs', () => {
-    expect(() => githubSettings({})).toThrow('The stack has no output AwsRegion');
+    expect(() => githubSettings({}, STACK_SETTINGS)).toThrow('The stack has no output AwsRegion');
   });
 });
 

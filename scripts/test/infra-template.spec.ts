@@ -1,5 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any --
-   The template is untyped data walked by path, and jest's asymmetric matchers are typed any. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IMAGES } from '@starter/config';

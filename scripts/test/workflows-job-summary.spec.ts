@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { readTimings, renderSummary } from '../src/ci/job-summary';
+import { renderSummary } from '../src/ci/job-summary';
+import { readStepTimings } from '../src/lib/step-timings';
 import { REPO_ROOT } from './workflow-files';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
@@ -55,7 +56,7 @@ describe('ci:summary', () => {
   it('rejects a malformed timings file instead of printing a wrong report', () => {
     const file = path.join(dir, 'timings.json');
     writeFileSync(file, JSON.stringify([{ step: 'pull', duration: 3 }]));
-    expect(() => readTimings(file)).toThrow('is not a list of { step, seconds }');
+    expect(() => readStepTimings(file)).toThrow('is not a list of { step, seconds }');
   });
 
   it('appends to $GITHUB_STEP_SUMMARY when run as a script', async () => {

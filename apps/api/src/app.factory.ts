@@ -5,13 +5,12 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ApiEnv } from '@starter/config';
+import { createLogger, PinoNestLogger, type Logger } from '@starter/logging';
 import type { ItemsQueue } from '@starter/queue';
 import { LogController } from 'fastify';
-import pino, { type Logger } from 'pino';
 import { registerQueueDashboard } from './admin/queue-dashboard';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { PinoNestLogger } from './common/pino-nest-logger';
 import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 import { ITEMS_QUEUE } from './queue/queue.module';
@@ -19,18 +18,10 @@ import { ITEMS_QUEUE } from './queue/queue.module';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
-export function createLogger(env: ApiEnv): Logger {
-  return pino({
-    level: env.LOG_LEVEL,
-    base: { service: 'api' },
-    redact: ['req.headers.authorization', 'req.headers.cookie'],
-  });
-}
-
 /** Builds the application exactly as production runs it; tests call this too. */
 export async function createApp(
   env: ApiEnv,
-  logger = createLogger(env),
+  logger: Logger = createLogger('api', env.LOG_LEVEL),
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { apiEnvSchema, loadEnvOrExit } from '@starter/config';
-import { createApp, createLogger } from './app.factory';
+import { createLogger } from '@starter/logging';
+import { createApp } from './app.factory';
 
 async function bootstrap(): Promise<void> {
   const env = loadEnvOrExit(apiEnvSchema);
-  const logger = createLogger(env);
+  const logger = createLogger('api', env.LOG_LEVEL);
   const app = await createApp(env, logger);
   await app.listen({ port: env.PORT, host: env.HOST });
   logger.info({ port: env.PORT }, 'api listening');

@@ -32,8 +32,24 @@ export const baseEnvSchema = databaseEnvSchema.extend({
   REDIS_PREFIX: z.string().min(1).default('app'),
 });
 
+/**
+ * How jobs are retried and kept. These are job options, set by the producer when it enqueues
+ * (the API); `jobPolicyFromEnv` in @starter/queue turns them into a JobPolicy.
+ */
+export const jobPolicyEnvSchema = z.object({
+  JOB_ATTEMPTS: positiveInt.default(5),
+  /** First retry delay; each further retry doubles it, with up to 50% jitter. */
+  JOB_BACKOFF_MS: positiveInt.default(1_000),
+  JOB_KEEP_COMPLETED_COUNT: positiveInt.default(1_000),
+  JOB_KEEP_COMPLETED_SECONDS: positiveInt.default(24 * 3600),
+  JOB_KEEP_FAILED_COUNT: positiveInt.default(5_000),
+  JOB_KEEP_FAILED_SECONDS: positiveInt.default(7 * 24 * 3600),
+});
+
 export const apiEnvSchema = baseEnvSchema
   .extend({
+    // The API enqueues, so it sets each job's retries and retention.
+    ...jobPolicyEnvSchema.shape,
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: port.default(3000),
     JWT_SECRET: z.string().optional(),
@@ -71,6 +87,52 @@ export const apiEnvSchema = baseEnvSchema
   })
   .transform((env) => ({ ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET }));
 
+const queueConcurrency = list.pipe(
+  z
+    .array(z.string().regex(/^[\w-]+=\d+$/, 'entries must look like queue=number'))
+    .transform((entries) =>
+      Object.fromEntries(
+        entries.map((entry) => {
+          const [queue, value] = entry.split('=') as [string, string];
+          return [queue, Number(value)];
+        }),
+      ),
+    ),
+);
+
+export const workerEnvSchema = baseEnvSchema
+  .extend({
+    /** Jobs one process runs at once on each queue, unless WORKER_QUEUE_CONCURRENCY says otherwise. */
+    WORKER_CONCURRENCY: positiveInt.default(5),
+    /** Per-queue overrides, e.g. `items=10`; names are checked against the queues the worker runs. */
+    WORKER_QUEUE_CONCURRENCY: queueConcurrency.default({}),
+    /**
+     * How long SIGTERM waits for active jobs before closing anyway (they are then picked up again by
+     * another worker). The orchestrator's stop grace period must be longer than this.
+     */
+    WORKER_DRAIN_TIMEOUT_SECONDS: positiveInt.default(30),
+    WORKER_HEALTH_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Serves GET /health and GET /metrics. */
+    WORKER_HEALTH_PORT: port.default(3001),
+    /** A job whose worker stops renewing its lock for this long is considered stalled. */
+    WORKER_LOCK_DURATION_MS: positiveInt.default(30_000),
+    /** How often stalled jobs are looked for and moved back to waiting. */
+    WORKER_STALLED_INTERVAL_MS: positiveInt.default(30_000),
+    /** Test-only: every job sleeps this long first, so tests can act while it is active. */
+    WORKER_TEST_JOB_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && env.WORKER_TEST_JOB_DELAY_MS > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WORKER_TEST_JOB_DELAY_MS'],
+        message: 'is a test hook and must not be set in production',
+      });
+    }
+  });
+
 export type DatabaseEnv = z.infer<typeof databaseEnvSchema>;
 export type BaseEnv = z.infer<typeof baseEnvSchema>;
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
+export type JobPolicyEnv = z.infer<typeof jobPolicyEnvSchema>;
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;

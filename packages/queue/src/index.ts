@@ -3,3 +3,4 @@ export * from './job-options';
 export * from './producer';
 export * from './queues';
 export * from './redis-connection';
+export * from './redis-policy';

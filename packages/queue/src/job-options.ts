@@ -1,3 +1,4 @@
+import { jobPolicyEnvSchema, type JobPolicyEnv } from '@starter/config';
 import type { DefaultJobOptions } from 'bullmq';
 
 export interface JobPolicy {
@@ -9,14 +10,20 @@ export interface JobPolicy {
   keepFailedSeconds: number;
 }
 
-export const DEFAULT_JOB_POLICY: JobPolicy = {
-  attempts: 5,
-  backoffDelayMs: 1_000,
-  keepCompletedCount: 1_000,
-  keepCompletedSeconds: 24 * 3600,
-  keepFailedCount: 5_000,
-  keepFailedSeconds: 7 * 24 * 3600,
-};
+/** The producer's policy from its environment (JOB_ATTEMPTS, JOB_BACKOFF_MS, JOB_KEEP_*). */
+export function jobPolicyFromEnv(env: JobPolicyEnv): JobPolicy {
+  return {
+    attempts: env.JOB_ATTEMPTS,
+    backoffDelayMs: env.JOB_BACKOFF_MS,
+    keepCompletedCount: env.JOB_KEEP_COMPLETED_COUNT,
+    keepCompletedSeconds: env.JOB_KEEP_COMPLETED_SECONDS,
+    keepFailedCount: env.JOB_KEEP_FAILED_COUNT,
+    keepFailedSeconds: env.JOB_KEEP_FAILED_SECONDS,
+  };
+}
+
+/** The defaults live in the env schema; this is the policy of an empty environment. */
+export const DEFAULT_JOB_POLICY: JobPolicy = jobPolicyFromEnv(jobPolicyEnvSchema.parse({}));
 
 /** Retries with exponential backoff and jitter; completed and failed jobs kept by count and age. */
 export function defaultJobOptions(policy: JobPolicy = DEFAULT_JOB_POLICY): DefaultJobOptions {

@@ -2,17 +2,30 @@
  * pnpm run ci:summary — the deploy or rollback report: commit, result, URL and the duration of
  * each step. Appends Markdown to $GITHUB_STEP_SUMMARY on GitHub Actions, prints it elsewhere.
  */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { appendFileSync } from 'node:fs';
 import { IMAGE_TAG_LENGTH } from '@starter/config';
+import { parseVerbArgs, runMain } from '../lib/cli';
+import { readStepTimings, STEP_TIMINGS_FILE, type StepTiming } from '../lib/step-timings';
 
-/** Written by the deploy and rollback scripts as they go: [{ "step": "...", "seconds": 1.2 }]. */
-export const DEFAULT_TIMINGS_FILE = '.deploy/step-timings.json';
-
-export interface StepTiming {
-  step: string;
-  seconds: number;
-}
+export const verb = {
+  usage:
+    'pnpm run ci:summary --sha <sha> --result <result> --url <url> [--title <title>] [--timings <file>] [--dry-run]',
+  description: [
+    'Renders the deploy or rollback report from the step timings the run recorded.',
+    '',
+    '  --result <result>  the outcome of the deploy step (success, failure, cancelled, skipped)',
+    '  --title <title>    Deploy (default) or Rollback',
+    `  --timings <file>   default: ${STEP_TIMINGS_FILE}`,
+    '  --dry-run          print the report instead of appending it to $GITHUB_STEP_SUMMARY',
+  ].join('\n'),
+  options: {
+    title: { type: 'string' },
+    sha: { type: 'string' },
+    result: { type: 'string' },
+    url: { type: 'string' },
+    timings: { type: 'string' },
+  },
+} as const;
 
 export interface SummaryInput {
   title: string;
@@ -42,53 +55,19 @@ export function renderSummary({ title, sha, result, url, timings }: SummaryInput
   return `${lines.join('\n')}\n`;
 }
 
-export function readTimings(file: string): StepTiming[] | undefined {
-  if (!existsSync(file)) return undefined;
-  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-  if (
-    !Array.isArray(parsed) ||
-    !parsed.every(
-      (entry: unknown) =>
-        typeof (entry as StepTiming)?.step === 'string' &&
-        typeof (entry as StepTiming)?.seconds === 'number',
-    )
-  ) {
-    throw new Error(`${file} is not a list of { step, seconds }`);
-  }
-  return parsed as StepTiming[];
-}
-
-function main(): void {
-  const { values } = parseArgs({
-    options: {
-      title: { type: 'string', default: 'Deploy' },
-      sha: { type: 'string' },
-      result: { type: 'string' },
-      url: { type: 'string' },
-      timings: { type: 'string', default: DEFAULT_TIMINGS_FILE },
-    },
-    strict: true,
-  });
-  const { sha, result, url } = values;
-  if (!sha || !result || !url)
-    throw new Error('Usage: pnpm run ci:summary --sha <sha> --result <result> --url <url>');
+runMain(module, () => {
+  const args = parseVerbArgs(verb);
+  const { sha, result, url } = args;
+  if (!sha || !result || !url) throw new Error(`Usage: ${verb.usage}`);
   const markdown = renderSummary({
-    title: values.title,
+    title: args.title ?? 'Deploy',
     sha,
     result,
     url,
-    timings: readTimings(values.timings),
+    timings: readStepTimings(args.timings),
   });
   const target = process.env.GITHUB_STEP_SUMMARY;
-  if (target) appendFileSync(target, markdown);
+  if (target && !args.dryRun) appendFileSync(target, markdown);
   else process.stdout.write(markdown);
-}
-
-if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
-    console.error(`ci:summary failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  }
-}
+  return Promise.resolve();
+});

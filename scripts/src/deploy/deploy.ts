@@ -7,7 +7,7 @@ import { createRegistry } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { runReleaseFlow, STEP } from './release-flow';
 
-const verb = {
+export const verb = {
   usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--dry-run]',
   description: [
     'Deploys a pushed release (default: HEAD) to the host in DEPLOY_HOST: preflight, lock, upload,',
@@ -23,7 +23,7 @@ const verb = {
   },
 } as const;
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig();
   const tag = await resolveReleaseTag(args.sha, REPO_ROOT);

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { DeployConfig } from '@starter/config';
 import { createRemote } from '../lib/ssh';
+import { writeStepTimings, type StepTiming } from '../lib/step-timings';
 import { formatSeconds, runSteps, StepFailedError, type Step } from '../lib/steps';
 import { DeployLock } from './deploy-lock';
 import { ReleaseHost, type HostState } from './release-host';
@@ -107,8 +108,17 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
   };
   process.once('SIGINT', releaseOnSignal);
   process.once('SIGTERM', releaseOnSignal);
+  const timings: StepTiming[] = [];
   try {
-    await runSteps(steps, { dryRun: false });
+    // Cleared first: a summary must never show the timings of an earlier run.
+    writeStepTimings(timings);
+    await runSteps(steps, {
+      dryRun: false,
+      onStepEnd: (timing) => {
+        timings.push(timing);
+        writeStepTimings(timings);
+      },
+    });
     await audit('success');
     log(`\n${action} of ${context.tag} succeeded in ${formatSeconds(performance.now() - started)}`);
   } catch (error) {

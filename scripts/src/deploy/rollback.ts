@@ -4,7 +4,7 @@ import { loadDeployConfig } from '../lib/load-config';
 import { runReleaseFlow, STEP } from './release-flow';
 import type { HostState } from './release-host';
 
-const verb = {
+export const verb = {
   usage: 'pnpm rollback [--sha <sha>] [--dry-run]',
   description: [
     'Puts a retained release back live (default: the previous one) without pulling anything: its',
@@ -23,7 +23,7 @@ function targetOf(sha: string | undefined, state: HostState): string {
   return target;
 }
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig();
 

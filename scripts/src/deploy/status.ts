@@ -3,14 +3,14 @@ import { loadDeployConfig } from '../lib/load-config';
 import { createRemote } from '../lib/ssh';
 import { ReleaseHost } from './release-host';
 
-const verb = {
+export const verb = {
   usage: 'pnpm deploy:status [--dry-run]',
   description:
     'Prints the live and previous release, the containers and their health, the deploy lock and the last audit lines.',
   options: {},
 } as const;
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig();
   if (args.dryRun) {

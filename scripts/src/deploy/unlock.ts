@@ -6,7 +6,7 @@ import { forceUnlock } from './deploy-lock';
 import { hostLayout } from './host-layout';
 import { ReleaseHost } from './release-host';
 
-const verb = {
+export const verb = {
   usage: 'pnpm deploy:unlock [--dry-run]',
   description: [
     'Clears a stale deploy lock (left by a deploy whose machine died). Check with pnpm deploy:status',
@@ -15,7 +15,7 @@ const verb = {
   options: {},
 } as const;
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig();
   const { lock } = hostLayout(config);

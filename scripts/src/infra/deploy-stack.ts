@@ -105,7 +105,11 @@ async function main(): Promise<void> {
   console.log(`\nStack ${stackName} ${result.outcome}. Outputs:`);
   for (const [key, value] of Object.entries(result.outputs)) console.log(`  ${key} = ${value}`);
   console.log('\nNow tell GitHub (see README, Deploying):');
-  for (const line of formatGitHubSettings(githubSettings(result.outputs))) console.log(line);
+  const settings = githubSettings(result.outputs, {
+    appName: values.app,
+    repositoryPrefix: values['repository-prefix'],
+  });
+  for (const line of formatGitHubSettings(settings)) console.log(line);
 }
 
 main().catch((error: unknown) => {

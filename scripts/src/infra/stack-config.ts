@@ -54,8 +54,15 @@ export interface GitHubSetting {
   value: string;
 }
 
-/** What the workflows read, from the stack outputs (see .github/workflows/deploy.yml). */
-export function githubSettings(outputs: Record<string, string>): GitHubSetting[] {
+/**
+ * What deploy.yml and rollback.yml read, from the stack outputs. The variables are named after the
+ * DEPLOY_* settings they feed (packages/config/src/deploy.schema.ts); the workflows map one onto
+ * the other.
+ */
+export function githubSettings(
+  outputs: Record<string, string>,
+  stack: Pick<StackSettings, 'appName' | 'repositoryPrefix'>,
+): GitHubSetting[] {
   const required = (key: string): string => {
     const value = outputs[key];
     if (!value)
@@ -65,13 +72,26 @@ export function githubSettings(outputs: Record<string, string>): GitHubSetting[]
   const settings: GitHubSetting[] = [
     { kind: 'variable', name: 'AWS_REGION', value: required('AwsRegion') },
     { kind: 'variable', name: 'AWS_DEPLOY_ROLE_ARN', value: required('DeployRoleArn') },
-    { kind: 'variable', name: 'ECR_REGISTRY', value: required('EcrRegistry') },
-    { kind: 'variable', name: 'SSM_PARAMETER_PATH', value: required('SsmParameterPath') },
+    { kind: 'variable', name: 'DEPLOY_REGISTRY', value: required('EcrRegistry') },
+    { kind: 'variable', name: 'DEPLOY_SSM_PATH', value: required('SsmParameterPath') },
+    // The host directory /srv/<app> the stack creates follows the app name.
+    { kind: 'variable', name: 'DEPLOY_APP', value: stack.appName },
   ];
+  if (stack.repositoryPrefix) {
+    settings.push({
+      kind: 'variable',
+      name: 'DEPLOY_REPOSITORY_PREFIX',
+      value: stack.repositoryPrefix,
+    });
+  }
   const host = outputs.HostAddress ?? '<your host>';
   if (outputs.HostAddress) settings.push({ kind: 'variable', name: 'DEPLOY_HOST', value: host });
   settings.push(
-    { kind: 'secret', name: 'DEPLOY_SSH_KEY', value: '<the private key of --ssh-public-key>' },
+    {
+      kind: 'secret',
+      name: 'DEPLOY_SSH_PRIVATE_KEY',
+      value: '<the private key of --ssh-public-key>',
+    },
     {
       kind: 'secret',
       name: 'DEPLOY_KNOWN_HOSTS',

@@ -39,8 +39,17 @@ export function parseVerbArgs<const Options extends ParseArgsOptionsConfig>(
   return { ...(values as ParsedValues<Options>), dryRun: common['dry-run'] === true };
 }
 
-/** Runs a verb's main function: an error prints its message (no stack for expected failures). */
-export function runMain(main: () => Promise<void>): void {
+/** Every flag a verb accepts, the common ones included; the workflow tests check calls against it. */
+export function acceptedFlags(verb: Verb<ParseArgsOptionsConfig>): string[] {
+  return Object.keys({ ...COMMON_OPTIONS, ...verb.options });
+}
+
+/**
+ * Runs a verb's main function when its file is the entry point, so a test can import the file for
+ * its `verb` without running it. An error prints its message (no stack for expected failures).
+ */
+export function runMain(entry: NodeJS.Module, main: () => Promise<void>): void {
+  if (require.main !== entry) return;
   main().then(
     () => process.exit(0),
     (error: unknown) => {

@@ -51,3 +51,13 @@ export function refuseDirty(tag: string, allowDirty: boolean | undefined, verb: 
     );
   }
 }
+
+/** HEAD's full SHA, its commit time (seconds since the epoch) and the origin URL, if any. */
+export async function headCommit(
+  cwd: string,
+): Promise<{ sha: string; epoch: number; origin: string }> {
+  const git = $({ cwd, quiet: true });
+  const [sha, epoch] = (await git`git log -1 --format=%H%n%ct`).stdout.trim().split('\n');
+  const origin = await $({ cwd, quiet: true, nothrow: true })`git config --get remote.origin.url`;
+  return { sha: sha!, epoch: Number(epoch), origin: origin.stdout };
+}

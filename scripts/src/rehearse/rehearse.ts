@@ -7,6 +7,7 @@ import { $ } from 'zx';
 import { parseVerbArgs, runMain } from '../lib/cli';
 import { REPO_ROOT } from '../lib/repo-root';
 import { formatSeconds } from '../lib/steps';
+import { formatSummary } from '../lib/test-summary';
 import { startLoad, type LoadReport } from './load-generator';
 import {
   createFixtureRepository,
@@ -17,7 +18,7 @@ import {
   type FixtureRelease,
 } from './rehearsal-host';
 
-const verb = {
+export const verb = {
   usage: 'pnpm rehearse [--keep] [--dry-run]',
   description: [
     'Runs release:build, release:push, deploy and rollback for real against a local registry and',
@@ -57,7 +58,7 @@ interface Check {
   detail: string;
 }
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   if (args.dryRun) {
     process.stdout.write(
@@ -400,7 +401,9 @@ runMain(async () => {
   log(`\n== figures\n${figures.map((line) => `  ${line}`).join('\n')}`);
   log(`  rehearsal total: ${formatSeconds(performance.now() - started)}`);
   const failed = checks.filter((entry) => !entry.ok);
-  log(`\n${checks.length - failed.length}/${checks.length} checks passed`);
+  log(
+    `\n${formatSummary({ passed: checks.length - failed.length, failed: failed.length, skipped: 0 })}`,
+  );
   if (failed.length > 0)
     throw new Error(
       `rehearsal failed:\n${failed.map((entry) => `  ✗ ${entry.name} ${entry.detail}`).join('\n')}`,

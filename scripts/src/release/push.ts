@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../lib/repo-root';
 import { runSteps } from '../lib/steps';
 import { pushAction } from './push-plan';
 
-const verb = {
+export const verb = {
   usage: 'pnpm release:push [--sha <sha>] [--allow-dirty] [--context <dir>] [--dry-run]',
   description: [
     'Pushes the api and worker images of a release (default: the work tree, as release:build tagged',
@@ -28,7 +28,7 @@ const verb = {
   },
 } as const;
 
-runMain(async () => {
+runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const context = path.resolve(args.context ?? REPO_ROOT);
   const config = loadRegistryConfig();

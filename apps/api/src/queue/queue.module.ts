@@ -1,5 +1,10 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createItemsQueue, createRedisConnection, type ItemsQueue } from '@starter/queue';
+import {
+  createItemsQueue,
+  createRedisConnection,
+  jobPolicyFromEnv,
+  type ItemsQueue,
+} from '@starter/queue';
 import type { Redis } from 'ioredis';
 import { API_ENV, type ApiEnv } from '../config/api-env.token';
 
@@ -26,7 +31,7 @@ export const ITEMS_QUEUE = Symbol('ITEMS_QUEUE');
       provide: ITEMS_QUEUE,
       inject: [REDIS, API_ENV],
       useFactory: (redis: Redis, env: ApiEnv) => {
-        const queue = createItemsQueue(redis, env.REDIS_PREFIX);
+        const queue = createItemsQueue(redis, env.REDIS_PREFIX, jobPolicyFromEnv(env));
         queue.on('error', (error) => logger.warn(`queue: ${error.message}`));
         return queue;
       },

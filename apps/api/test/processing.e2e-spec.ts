@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { TestApi } from './support/test-api';
+
+const WORKER_MAIN = require.resolve('@starter/worker/dist/main.js');
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** The compiled worker, as production runs it, on the API's database and queue prefix. */
+async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
+  const worker = spawn(process.execPath, [WORKER_MAIN], {
+    env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'info', WORKER_HEALTH_PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  for await (const chunk of worker.stdout) {
+    output += String(chunk);
+    if (output.includes('worker ready')) return worker;
+  }
+  throw new Error(`the worker exited before it was ready:\n${output}`);
+}
+
+describe('an item through the whole system: API → Redis → worker → PostgreSQL → API', () => {
+  let api: TestApi;
+  let worker: ChildProcess;
+  let user: Awaited<ReturnType<TestApi['createUser']>>;
+
+  beforeAll(async () => {
+    api = await TestApi.start();
+    worker = await startWorker(api.testEnv.env);
+    user = await api.createUser();
+  });
+
+  afterAll(async () => {
+    if (worker.exitCode === null) {
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
+    await api.close();
+  });
+
+  async function untilDone(id: string) {
+    for (let attempt = 0; attempt < 150; attempt += 1) {
+      const item = await api.request('GET', `/items/${id}`, { token: user.token });
+      if (item.body.status === 'done') return item;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`item ${id} was not processed within 15 s`);
+  }
+
+  it('processes a created item: word count, checksum, done, and the job shows completed', async () => {
+    const description = 'one two\n  three';
+    const created = await api.request('POST', '/items', {
+      token: user.token,
+      body: { title: 'Hello brave new world', description },
+    });
+
+    const done = await untilDone(created.body.id);
+    const job = await api.request('GET', `/jobs/${created.body.job_id}`, { token: user.token });
+
+    expect(done.body).toMatchObject({
+      status: 'done',
+      word_count: 7,
+      checksum: sha256(description),
+      processed_at: expect.any(String),
+    });
+    expect(job.body).toEqual({
+      id: created.body.job_id,
+      state: 'completed',
+      result: {
+        outcome: 'processed',
+        item_id: created.body.id,
+        word_count: 7,
+        checksum: sha256(description),
+      },
+    });
+  });
+
+  it('hashes an empty description when there is none', async () => {
+    const created = await api.request('POST', '/items', {
+      token: user.token,
+      body: { title: 'Title only' },
+    });
+
+    const done = await untilDone(created.body.id);
+
+    expect(done.body).toMatchObject({ word_count: 2, checksum: sha256('') });
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    worker.kill('SIGTERM');
+
+    const [code] = await once(worker, 'exit');
+
+    expect(code).toBe(0);
+  });
+});

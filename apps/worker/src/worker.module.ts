@@ -1,0 +1,56 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PROCESS_ITEM_QUEUE } from '@starter/queue';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@starter/logging';
+import { WORKER_CONFIG, type WorkerConfig } from './config/worker.config';
+import { DatabaseLifecycle, dataSourceProvider } from './infrastructure/database.provider';
+import { REDIS, RedisLifecycle, redisProvider } from './infrastructure/redis.provider';
+import { ItemProcessingService } from './items/item-processing.service';
+import { ProcessItemProcessor } from './items/process-item.processor';
+import { LOGGER } from './observability/logger';
+import { WorkerHealth } from './observability/worker.health';
+import { WorkerMetrics } from './observability/worker-metrics';
+import { WORKERS, WorkerBase } from './workers/worker-base';
+
+/** Adding a queue: a processor class here, in WORKERS, and its queue in registerQueue. */
+const PROCESSORS = [ProcessItemProcessor] as const;
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+    WorkerBase.register(ProcessItemProcessor, PROCESS_ITEM_QUEUE, config);
+    const shared = [
+      { provide: WORKER_CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+      redisProvider,
+    ];
+    return {
+      module: WorkerModule,
+      global: true,
+      imports: [
+        BullModule.forRootAsync({
+          useFactory: (redis: Redis) => ({ connection: redis, prefix: config.env.REDIS_PREFIX }),
+          inject: [REDIS],
+        }),
+        BullModule.registerQueue({ name: PROCESS_ITEM_QUEUE }),
+      ],
+      providers: [
+        ...shared,
+        RedisLifecycle,
+        dataSourceProvider,
+        DatabaseLifecycle,
+        WorkerMetrics,
+        WorkerHealth,
+        ItemProcessingService,
+        ...PROCESSORS,
+        {
+          provide: WORKERS,
+          useFactory: (...workers: WorkerBase<unknown, unknown>[]) => workers,
+          inject: [...PROCESSORS],
+        },
+      ],
+      exports: [WORKER_CONFIG, LOGGER, REDIS],
+    };
+  }
+}
