@@ -33,15 +33,20 @@ export class ItemsService {
    */
   async create(ownerId: string, body: CreateItemBody): Promise<Item> {
     const id = randomUUID();
-    const item = await this.items.save(
-      this.items.create({
-        id,
-        ownerId,
-        title: body.title,
-        description: body.description ?? null,
-        jobId: processItemJobId(id),
-      }),
-    );
+    const item = this.items.create({
+      id,
+      ownerId,
+      title: body.title,
+      description: body.description ?? null,
+      jobId: processItemJobId(id),
+      wordCount: null,
+      checksum: null,
+      processedAt: null,
+    });
+    // insert rather than save: given an id, save first SELECTs it to choose between INSERT and
+    // UPDATE, inside a transaction (four round trips instead of one, a third of the write rate).
+    // insert fills the generated columns (status, created_at) from INSERT ... RETURNING.
+    await this.items.insert(item);
     try {
       await withTimeout(enqueueProcessItem(this.queue, { itemId: id }), ENQUEUE_TIMEOUT_MS);
     } catch (error) {

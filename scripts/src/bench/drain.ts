@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createItemsQueue,
+  createRedisConnection,
+  PROCESS_ITEM_JOB,
+  processItemJobId,
+} from '@starter/queue';
+import type { Pool } from 'pg';
+import type { RunFigures } from './bench-results';
+
+const ENQUEUE_BATCH = 1_000;
+const POLL_MS = 100;
+
+export interface DrainBatch {
+  ownerId: string;
+  prefix: string;
+  jobs: number;
+}
+
+/**
+ * Inserts `jobs` pending items for a new owner and queues one process-item job each (ids and
+ * names from the shared queue package) under `prefix`, with no worker running yet.
+ */
+export async function queueDrainBatch(
+  pool: Pool,
+  redisUrl: string,
+  prefix: string,
+  jobs: number,
+  description: string,
+): Promise<DrainBatch> {
+  const ownerId = randomUUID();
+  await pool.query(`INSERT INTO users (id, email, password_hash) VALUES ($1, $2, 'x')`, [
+    ownerId,
+    `drain-${ownerId}@bench.invalid`,
+  ]);
+  const ids = Array.from({ length: jobs }, () => randomUUID());
+  await pool.query(
+    `INSERT INTO items (id, owner_id, title, description, job_id)
+     SELECT id, $2, 'drain item', $3, job_id FROM unnest($1::uuid[], $4::text[]) AS t(id, job_id)`,
+    [ids, ownerId, description, ids.map(processItemJobId)],
+  );
+  const redis = createRedisConnection(redisUrl, 'producer');
+  const queue = createItemsQueue(redis, prefix);
+  try {
+    for (let start = 0; start < ids.length; start += ENQUEUE_BATCH) {
+      await queue.addBulk(
+        ids.slice(start, start + ENQUEUE_BATCH).map((itemId) => ({
+          name: PROCESS_ITEM_JOB,
+          data: { itemId },
+          opts: { jobId: processItemJobId(itemId) },
+        })),
+      );
+    }
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+  return { ownerId, prefix, jobs };
+}
+
+/**
+ * Waits until every item of the batch is done and returns the rate at which they were processed,
+ * from the first to the last processed_at (so the worker's start-up is not counted), and the
+ * number of failed jobs as errors.
+ */
+export async function awaitDrain(
+  pool: Pool,
+  redisUrl: string,
+  batch: DrainBatch,
+  timeoutMs: number,
+): Promise<RunFigures> {
+  const started = performance.now();
+  for (;;) {
+    const { rows } = await pool.query<{ done: number; first: Date | null; last: Date | null }>(
+      `SELECT count(*)::int AS done, min(processed_at) AS first, max(processed_at) AS last
+       FROM items WHERE owner_id = $1 AND status = 'done'`,
+      [batch.ownerId],
+    );
+    const { done, first, last } = rows[0]!;
+    if (done === batch.jobs && first && last) {
+      const seconds = Math.max(last.getTime() - first.getTime(), 1) / 1000;
+      return {
+        rps: batch.jobs / seconds,
+        p50Ms: null,
+        p99Ms: null,
+        errors: await failed(redisUrl, batch),
+      };
+    }
+    if (performance.now() - started > timeoutMs) {
+      throw new Error(`drain: ${done} of ${batch.jobs} items done after ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function failed(redisUrl: string, batch: DrainBatch): Promise<number> {
+  const redis = createRedisConnection(redisUrl, 'producer');
+  const queue = createItemsQueue(redis, batch.prefix);
+  try {
+    return (await queue.getJobCounts('failed')).failed ?? 0;
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
+}
