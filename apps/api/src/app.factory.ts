@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +10,7 @@ import { LogController } from 'fastify';
 import { registerQueueDashboard } from './admin/queue-dashboard';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 import { ITEMS_QUEUE } from './queue/queue.module';
@@ -50,8 +50,17 @@ export async function createApp(
     closing = true;
     done();
   });
+  const headers = securityHeaders({
+    // The docs UI loads its own inline scripts and styles.
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", "'unsafe-inline'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+      },
+    },
+  });
   fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
+    void reply.headers(headers).header('x-request-id', request.id);
     if (closing) void reply.header('connection', 'close');
   });
   fastify.addHook('onResponse', async (request, reply) => {
@@ -69,15 +78,6 @@ export async function createApp(
     );
   });
 
-  await app.register(helmet, {
-    // The docs UI loads its own inline scripts and styles.
-    contentSecurityPolicy: {
-      directives: {
-        'script-src': ["'self'", "'unsafe-inline'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
-      },
-    },
-  });
   if (env.CORS_ORIGINS.length > 0) {
     await app.register(cors, { origin: env.CORS_ORIGINS, credentials: true });
   }

@@ -62,12 +62,17 @@ describe('HTTP conventions', () => {
     expect(response.body.request_id).toBe('req-42');
   });
 
-  it('sends security headers', async () => {
-    const response = await api.request('GET', '/health/live');
+  it.each([
+    ['a success', '/health/live'],
+    ['an error', '/no/such/route'],
+  ])('sends security headers on %s', async (_case, path) => {
+    const response = await api.request('GET', path);
 
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(response.headers.get('strict-transport-security')).toContain('max-age');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(response.headers.get('x-powered-by')).toBeNull();
   });
 
   it('allows only the configured CORS origins', async () => {

@@ -5,6 +5,7 @@ import { Item } from '@starter/db';
 import { enqueueProcessItem, processItemJobId, type ItemsQueue } from '@starter/queue';
 import { Repository } from 'typeorm';
 import { ApiError, notFound } from '../common/api-error';
+import { isUuid } from '../common/uuid';
 import { withTimeout } from '../common/with-timeout';
 import { ITEMS_QUEUE } from '../queue/queue.module';
 import type { CreateItemBody, ListItemsQuery } from './items.schemas';
@@ -14,8 +15,6 @@ import type { CreateItemBody, ListItemsQuery } from './items.schemas';
  * must not. A job added after this gives up finds its item gone and completes as `item_deleted`.
  */
 const ENQUEUE_TIMEOUT_MS = 3_000;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class ItemsService {
@@ -71,13 +70,13 @@ export class ItemsService {
   }
 
   async get(ownerId: string, id: string): Promise<Item> {
-    const item = UUID.test(id) ? await this.items.findOneBy({ id, ownerId }) : null;
+    const item = isUuid(id) ? await this.items.findOneBy({ id, ownerId }) : null;
     if (!item) throw notFound('Item');
     return item;
   }
 
   async remove(ownerId: string, id: string): Promise<void> {
-    const result = UUID.test(id) ? await this.items.delete({ id, ownerId }) : { affected: 0 };
+    const result = isUuid(id) ? await this.items.delete({ id, ownerId }) : { affected: 0 };
     if (!result.affected) throw notFound('Item');
   }
 

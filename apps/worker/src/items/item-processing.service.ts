@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Item } from '@starter/db';
 import type { ProcessItemResult } from '@starter/queue';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../infrastructure/database.provider';
@@ -15,33 +14,51 @@ export class ItemProcessingService {
    * later runs leave the row, processed_at included, untouched.
    */
   async process(itemId: string): Promise<ProcessItemResult> {
-    const items = this.dataSource.getRepository(Item);
-    const item = await items.findOneBy({ id: itemId });
+    const item = await this.load(itemId);
     if (!item) return { outcome: 'item_deleted', item_id: itemId };
-    if (item.status === 'done') return this.alreadyProcessed(item);
+    if (item.status === 'done') return alreadyProcessed(itemId, item);
 
     const wordCount = countWords(item.title, item.description);
     const checksum = descriptionChecksum(item.description);
-    const { affected } = await items
-      .createQueryBuilder()
-      .update()
-      .set({ status: 'done', wordCount, checksum, processedAt: () => 'now()' })
-      .where('id = :id AND status <> :done', { id: itemId, done: 'done' })
-      .execute();
+    // For UPDATE, TypeORM answers [rows, affected row count].
+    const [, affected] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE items SET status = 'done', word_count = $2, checksum = $3, processed_at = now()
+       WHERE id = $1 AND status <> 'done'`,
+      [itemId, wordCount, checksum],
+    );
     if (affected === 1) {
       return { outcome: 'processed', item_id: itemId, word_count: wordCount, checksum };
     }
     // Another run got there first, or the item was deleted since it was read.
-    const current = await items.findOneBy({ id: itemId });
-    return current ? this.alreadyProcessed(current) : { outcome: 'item_deleted', item_id: itemId };
+    const current = await this.load(itemId);
+    return current
+      ? alreadyProcessed(itemId, current)
+      : { outcome: 'item_deleted', item_id: itemId };
   }
 
-  private alreadyProcessed(item: Item): ProcessItemResult {
-    return {
-      outcome: 'already_processed',
-      item_id: item.id,
-      word_count: item.wordCount ?? 0,
-      checksum: item.checksum ?? '',
-    };
+  // Plain SQL: this runs for every job, and TypeORM's query building was a fifth of its CPU.
+  private async load(itemId: string): Promise<ItemRow | undefined> {
+    const [item] = await this.dataSource.query<ItemRow[]>(
+      'SELECT title, description, status, word_count, checksum FROM items WHERE id = $1',
+      [itemId],
+    );
+    return item;
   }
+}
+
+interface ItemRow {
+  title: string;
+  description: string | null;
+  status: string;
+  word_count: number | null;
+  checksum: string | null;
+}
+
+function alreadyProcessed(itemId: string, item: ItemRow): ProcessItemResult {
+  return {
+    outcome: 'already_processed',
+    item_id: itemId,
+    word_count: item.word_count ?? 0,
+    checksum: item.checksum ?? '',
+  };
 }

@@ -46,7 +46,8 @@ export class WorkerProcess {
         WORKER_HEALTH_HOST: '127.0.0.1',
         ...env,
         // The tests read the logs.
-        LOG_LEVEL: 'info',
+        // 'job started' is a debug line; the tests wait for it.
+        LOG_LEVEL: 'debug',
         WORKER_HEALTH_PORT: port,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
