@@ -72,6 +72,7 @@ describe('Redis', () => {
       await eventually(
         () => worker.health(),
         (health) => health.status === 200,
+        30_000,
       );
       restarting = false;
       await probing;
@@ -88,5 +89,6 @@ describe('Redis', () => {
     } finally {
       await producer.close();
     }
-  });
+    // A graceful Redis restart (AOF flushed) takes a while on a loaded CI machine.
+  }, 90_000);
 });
