@@ -1,5 +1,7 @@
-import { startTestServices, type TestServices } from './test-services';
+import { dockerIsReachable, startTestServices, type TestServices } from './test-services';
 import { createTestDatabase, dropTestDatabase, TEMPLATE_DATABASE_ENV } from './test-database';
+
+export const DOCKER_AVAILABLE_ENV = 'TEST_DOCKER_AVAILABLE';
 
 export interface GlobalSetupOptions {
   /** Brings a fresh database to the current schema; the result is the template every test file copies. */
@@ -24,6 +26,8 @@ export function globalSetup({ prepareTemplate }: GlobalSetupOptions = {}) {
     state.__testServices = services;
     process.env.TEST_DATABASE_URL = services.databaseUrl;
     process.env.TEST_REDIS_URL = services.redisUrl;
+    // Tests that must start, stop or reconfigure a server of their own read this to skip themselves.
+    process.env[DOCKER_AVAILABLE_ENV] = String(await dockerIsReachable());
     if (prepareTemplate) {
       const templateUrl = await createTestDatabase(services.databaseUrl, { template: null });
       state.__testTemplateUrl = templateUrl;

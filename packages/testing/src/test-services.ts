@@ -12,7 +12,7 @@ export interface TestServices {
   stop(): Promise<void>;
 }
 
-async function dockerIsReachable(): Promise<boolean> {
+export async function dockerIsReachable(): Promise<boolean> {
   try {
     await getContainerRuntimeClient();
     return true;
