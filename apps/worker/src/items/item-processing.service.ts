@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ItemRow as DbItemRow } from '@starter/db';
 import type { ProcessItemResult } from '@starter/queue';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../infrastructure/database.provider';
@@ -46,13 +47,8 @@ export class ItemProcessingService {
   }
 }
 
-interface ItemRow {
-  title: string;
-  description: string | null;
-  status: string;
-  word_count: number | null;
-  checksum: string | null;
-}
+/** The columns processing reads. */
+type ItemRow = Pick<DbItemRow, 'title' | 'description' | 'status' | 'word_count' | 'checksum'>;
 
 function alreadyProcessed(itemId: string, item: ItemRow): ProcessItemResult {
   return {
