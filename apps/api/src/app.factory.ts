@@ -15,7 +15,7 @@ import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
 import { ITEMS_QUEUE } from './queue/queue.module';
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
+const BODY_LIMIT_BYTES = 1024 * 1024;
 const REQUEST_ID = /^[\w-]{1,128}$/;
 
 /** Builds the application exactly as production runs it; tests call this too. */
