@@ -12,9 +12,9 @@ import {
 import { buildSteps, findStep } from '../src/images/build-log';
 import { composeProblems, durationSeconds, type ComposeFile } from '../src/images/compose-rules';
 import { dockerfileProblems } from '../src/images/dockerfile-rules';
+import { REPO_ROOT } from '../src/lib/repo-root';
 
-const repoRoot = path.resolve(__dirname, '../..');
-const read = (file: string): string => readFileSync(path.join(repoRoot, file), 'utf8');
+const read = (file: string): string => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 // Compose resolves YAML merge keys (<<); the parser only does when asked (zx's typings omit the
 // options argument).
 const parseYaml = (text: string): unknown =>

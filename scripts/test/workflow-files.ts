@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { REPO_ROOT } from '../src/lib/repo-root';
 
-export const REPO_ROOT = path.resolve(__dirname, '../..');
+export { REPO_ROOT };
 export const WORKFLOWS_DIR = path.join(REPO_ROOT, '.github/workflows');
 
 export interface Step {

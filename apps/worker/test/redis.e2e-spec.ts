@@ -1,8 +1,14 @@
-import { DOCKER_AVAILABLE_ENV, REDIS_IMAGE, createTestEnv, type TestEnv } from '@starter/testing';
+import {
+  DOCKER_AVAILABLE_ENV,
+  REDIS_IMAGE,
+  createTestEnv,
+  freePort,
+  type TestEnv,
+} from '@starter/testing';
 import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
 import { enqueueProcessItem } from '@starter/queue';
 import { Database, eventually, Producer } from './support/fixtures';
-import { freePort, WorkerProcess } from './support/worker-process';
+import { WorkerProcess } from './support/worker-process';
 
 // A Redis of this file's own, so it can be reconfigured and restarted. A fixed host port keeps
 // its address across the restart; AOF keeps its data, as in production. Without a Docker engine

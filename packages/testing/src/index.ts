@@ -1,3 +1,4 @@
+export * from './free-port';
 export * from './global-setup';
 export * from './test-database';
 export * from './test-env';

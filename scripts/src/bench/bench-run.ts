@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { workerEnvSchema } from '@starter/config';
 import { createItemsQueue, createRedisConnection } from '@starter/queue';
-import { createTestDatabase, dropTestDatabase, startTestServices } from '@starter/testing';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  freePort,
+  startTestServices,
+} from '@starter/testing';
 import { Pool } from 'pg';
 import { $ } from 'zx';
 import { REPO_ROOT } from '../lib/repo-root';
@@ -18,7 +23,6 @@ import {
   type WorkloadLine,
 } from './bench-results';
 import {
-  freePort,
   killAll,
   runTsModule,
   startService,

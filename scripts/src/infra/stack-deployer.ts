@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type Change,
   type CloudFormationClient,
@@ -239,8 +240,4 @@ function outputsOf(stack: Stack): Record<string, string> {
       OutputKey && OutputValue !== undefined ? [[OutputKey, OutputValue]] : [],
     ),
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

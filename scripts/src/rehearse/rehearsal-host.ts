@@ -1,5 +1,4 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
@@ -9,14 +8,6 @@ import { sshArguments } from '../lib/ssh';
 
 export const FIXTURE_DIR = path.join(REPO_ROOT, 'scripts/test/fixtures/rehearsal-app');
 const REGISTRY_CONTAINER_PREFIX = 'rehearsal-registry-';
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The local cloud's registry, or a registry:2 container started for this run. */
 export async function startRegistry(

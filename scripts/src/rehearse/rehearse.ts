@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMAGES } from '@starter/config';
+import { freePort } from '@starter/testing';
 import { $ } from 'zx';
 import { parseVerbArgs, runMain } from '../lib/cli';
 import { REPO_ROOT } from '../lib/repo-root';
@@ -11,7 +12,6 @@ import { formatSummary } from '../lib/test-summary';
 import { startLoad, type LoadReport } from './load-generator';
 import {
   createFixtureRepository,
-  freePort,
   onHost,
   sshTarget,
   startRegistry,
