@@ -32,7 +32,7 @@ function invocations(run: string): Invocation[] {
 
 /** The verb spec a root script's file exports, or undefined for a script that parses no flags. */
 function verbOf(script: string): Verb<Record<string, never>> | undefined {
-  const file = /^tsx (scripts\/src\/\S+\.ts)$/.exec(rootScripts[script] ?? '')?.[1];
+  const file = /^tsx (?:--\S+ )*(\S+\.ts)$/.exec(rootScripts[script] ?? '')?.[1];
   if (!file) return undefined;
   const absolute = path.join(REPO_ROOT, file);
   // Only files that export a verb guard their main behind runMain; others run when imported.
