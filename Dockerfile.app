@@ -41,7 +41,7 @@ RUN pnpm turbo run build --filter=@starter/api \
 # Production dependencies only, from manifests alone: unaffected by source changes.
 FROM tools AS prod-deps
 COPY --from=pruner /pruned/json/ ./
-COPY scripts/src/images/prune-node-modules.sh /usr/local/bin/prune-node-modules
+COPY scripts/src/release/prune-node-modules.sh /usr/local/bin/prune-node-modules
 RUN --mount=type=cache,id=starter-pnpm-store,target=/pnpm/store \
     pnpm install --prod --frozen-lockfile --filter-prod '@starter/api...' --store-dir /pnpm/store \
  && rm pnpm-lock.yaml \

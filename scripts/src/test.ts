@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { $ } from 'zx';
+import { startTestServices } from '@starter/testing';
 import { REPO_ROOT } from './lib/repo-root';
 import { workspaceDirs } from './lib/workspace';
 import { clearSummaries, collectSummaries, formatSummary } from './lib/test-summary';
@@ -19,8 +20,6 @@ async function main(): Promise<number> {
     return Boolean(manifest.scripts?.test);
   });
 
-  await $`pnpm exec turbo run build --filter=@starter/testing --output-logs=errors-only`;
-  const { startTestServices } = await import('@starter/testing');
   const services = await startTestServices();
   clearSummaries(testedDirs);
   let exitCode: number;

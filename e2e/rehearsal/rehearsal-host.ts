@@ -2,11 +2,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
-import { REPO_ROOT } from '../lib/repo-root';
-import { shellQuote as q } from '../lib/shell-quote';
-import { sshArguments } from '../lib/ssh';
+import { shellQuote as q } from '@starter/scripts/lib/shell-quote';
+import { sshArguments } from '@starter/scripts/lib/ssh';
 
-export const FIXTURE_DIR = path.join(REPO_ROOT, 'scripts/test/fixtures/rehearsal-app');
+export const FIXTURE_DIR = path.join(__dirname, 'fixture-app');
 const REGISTRY_CONTAINER_PREFIX = 'rehearsal-registry-';
 
 /** The local cloud's registry, or a registry:2 container started for this run. */

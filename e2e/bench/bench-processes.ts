@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from '../lib/repo-root';
+import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 
 /** Every process the benchmark started and has not stopped yet, so a failure can end them all. */
 const running = new Set<ChildProcess>();

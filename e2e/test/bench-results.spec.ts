@@ -8,7 +8,7 @@ import {
   summarizeWorkload,
   type RunFigures,
   type WorkloadLine,
-} from '../src/bench/bench-results';
+} from '../bench/bench-results';
 
 const run = (rps: number, p50Ms: number | null, p99Ms: number | null, errors = 0): RunFigures => ({
   rps,

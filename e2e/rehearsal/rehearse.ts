@@ -5,10 +5,10 @@ import path from 'node:path';
 import { IMAGES } from '@starter/config';
 import { freePort } from '@starter/testing';
 import { $ } from 'zx';
-import { parseVerbArgs, runMain } from '../lib/cli';
-import { REPO_ROOT } from '../lib/repo-root';
-import { formatSeconds } from '../lib/steps';
-import { formatSummary } from '../lib/test-summary';
+import { parseVerbArgs, runMain } from '@starter/scripts/lib/cli';
+import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
+import { formatSeconds } from '@starter/scripts/lib/steps';
+import { formatSummary } from '@starter/scripts/lib/test-summary';
 import { startLoad, type LoadReport } from './load-generator';
 import {
   createFixtureRepository,

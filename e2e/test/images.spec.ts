@@ -8,11 +8,11 @@ import {
   formatSizeReport,
   growthBytes,
   withinBudget,
-} from '../src/images/image-budget';
-import { buildSteps, findStep } from '../src/images/build-log';
-import { composeProblems, durationSeconds, type ComposeFile } from '../src/images/compose-rules';
-import { dockerfileProblems } from '../src/images/dockerfile-rules';
-import { REPO_ROOT } from '../src/lib/repo-root';
+} from '../images/image-budget';
+import { buildSteps, findStep } from '../images/build-log';
+import { composeProblems, durationSeconds, type ComposeFile } from '../images/compose-rules';
+import { dockerfileProblems } from '../images/dockerfile-rules';
+import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 
 const read = (file: string): string => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 // Compose resolves YAML merge keys (<<); the parser only does when asked (zx's typings omit the

@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { $, sleep } from 'zx';
 import { IMAGES, type ImageName } from '@starter/config';
-import { REPO_ROOT } from '../lib/repo-root';
-import { formatSummary } from '../lib/test-summary';
+import { parseVerbArgs } from '@starter/scripts/lib/cli';
+import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
+import { formatSummary } from '@starter/scripts/lib/test-summary';
 import { formatSizeReport, withinBudget } from './image-budget';
 import { findStep } from './build-log';
 import { composeProblems, type ComposeFile } from './compose-rules';
@@ -322,6 +323,21 @@ async function main(): Promise<void> {
     for (const [label, seconds] of timings)
       console.log(`  ${label.padEnd(42)} ${seconds.toFixed(1).padStart(6)} s`);
   }
+}
+
+const verb = {
+  usage: 'pnpm images:test',
+  description: [
+    'Builds both images of the checked-out commit cold and warm (a source-only change must not',
+    'reinstall dependencies), checks their sizes against the budget, their labels and users, and',
+    'runs them with PostgreSQL and Redis under compose: migrate, serve, process a job, drain on',
+    'SIGTERM. Ends with `N passed, N failed`.',
+  ].join('\n'),
+  options: {},
+} as const;
+if (parseVerbArgs(verb).dryRun) {
+  process.stdout.write(`[dry-run] ${verb.description}\n`);
+  process.exit(0);
 }
 
 // Each timed step is one check; the closing line is the one .ci/run adds up.

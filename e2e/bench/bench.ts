@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { $ } from 'zx';
-import { REPO_ROOT } from '../lib/repo-root';
+import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 
 const USAGE = `Usage: pnpm bench [--quick]
 

@@ -12,7 +12,7 @@ import {
 } from '@starter/testing';
 import { Pool } from 'pg';
 import { $ } from 'zx';
-import { REPO_ROOT } from '../lib/repo-root';
+import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import {
   benchTargets,
   evaluateTarget,
