@@ -24,6 +24,7 @@ const START = new Date('2030-01-01T10:00:00Z');
 const later = (seconds: number) => new Date(START.getTime() + seconds * 1000);
 const OUTPUTS = [
   { OutputKey: 'AwsRegion', OutputValue: 'eu-west-1' },
+  { OutputKey: 'BuildRoleArn', OutputValue: 'arn:aws:iam::111111111111:role/build' },
   { OutputKey: 'DeployRoleArn', OutputValue: 'arn:aws:iam::111111111111:role/deploy' },
   { OutputKey: 'EcrRegistry', OutputValue: '111111111111.dkr.ecr.eu-west-1.amazonaws.com' },
   { OutputKey: 'SsmParameterPath', OutputValue: '/starter/production/' },
@@ -55,7 +56,7 @@ function deploy(options: { dryRun?: boolean } = {}) {
     client: new CloudFormationClient({ region: 'eu-west-1' }),
     stackName: STACK,
     templateBody: 'Resources: {}',
-    parameters: [{ ParameterKey: 'AppName', ParameterValue: 'starter' }],
+    parameters: () => Promise.resolve([{ ParameterKey: 'AppName', ParameterValue: 'starter' }]),
     dryRun: options.dryRun,
     log: (line) => lines.push(line),
     pollIntervalMs: 0,
@@ -274,6 +275,11 @@ describe('GitHub settings printed after a deploy', () => {
     const settings = githubSettings(outputs, STACK_SETTINGS);
     expect(settings.filter(({ kind }) => kind === 'variable')).toEqual([
       { kind: 'variable', name: 'AWS_REGION', value: 'eu-west-1' },
+      {
+        kind: 'variable',
+        name: 'AWS_BUILD_ROLE_ARN',
+        value: 'arn:aws:iam::111111111111:role/build',
+      },
       {
         kind: 'variable',
         name: 'AWS_DEPLOY_ROLE_ARN',
