@@ -345,6 +345,26 @@ describe('infra:deploy on an existing stack', () => {
     ).rejects.toThrow('CloudFormation cannot move');
   });
 
+  it('with --allow-replacement, moves a stack of the earlier template onto a host with a data volume', async () => {
+    const added = (logicalId: string, resourceType: string): Change => ({
+      Type: 'Resource',
+      ResourceChange: { Action: 'Add', LogicalResourceId: logicalId, ResourceType: resourceType },
+    });
+    const changes = [
+      HOST_REPLACED_BY_TEMPLATE,
+      added('DataVolume', 'AWS::EC2::Volume'),
+      added('DataVolumeAttachment', 'AWS::EC2::VolumeAttachment'),
+    ];
+    await expect(update({ changes }).result).rejects.toThrow('--allow-replacement');
+
+    cloudFormation.reset();
+    cloudFormation.on(CreateChangeSetCommand).resolves({ Id: CHANGE_SET_ID });
+    cloudFormation.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    await expect(
+      update({ changes, review: { allowReplacement: true } }).result,
+    ).resolves.toMatchObject({ outcome: 'updated' });
+  });
+
   it('refuses to remove the host (--no-host) without --allow-replacement', async () => {
     await expect(
       update({

@@ -89,9 +89,14 @@ export function reviewChanges(changes: Change[], options: ReviewOptions): string
         'to restore with --data-volume-snapshot <snap-id> (README: restore).',
     );
   }
+  // A stack of the earlier template gains its data volume on the new host: nothing to move.
+  const volumeAdded = changes.some(
+    ({ ResourceChange: change }) => change?.ResourceType === DATA_VOLUME && change.Action === 'Add',
+  );
   if (
     replaced(HOST) &&
     !replaced(DATA_VOLUME) &&
+    !volumeAdded &&
     !found.some(({ effect }) => effect === 'removed')
   ) {
     refusals.push(
