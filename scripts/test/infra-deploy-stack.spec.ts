@@ -10,10 +10,13 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
+import { acceptedFlags, parseVerbArgs } from '../src/lib/cli';
+import { stackRequest, verb } from '../src/infra/deploy-stack';
 import {
   formatGitHubSettings,
   githubSettings,
   parseGitHubRepository,
+  requestedParameters,
 } from '../src/infra/stack-config';
 import { deployStack } from '../src/infra/stack-deployer';
 
@@ -343,5 +346,58 @@ describe('parseGitHubRepository', () => {
 
   it('rejects a remote that is not on GitHub', () => {
     expect(() => parseGitHubRepository('https://gitlab.com/acme/shop')).toThrow('--github-repo');
+  });
+});
+
+describe('infra:deploy flags', () => {
+  const request = (argv: string[]) =>
+    requestedParameters(stackRequest(parseVerbArgs(verb, argv), () => 'ssh-ed25519 AAAA deploy\n'));
+
+  it('accepts every flag of earlier versions', () => {
+    expect(acceptedFlags(verb)).toEqual(
+      expect.arrayContaining([
+        'stack-name',
+        'region',
+        'app',
+        'github-repo',
+        'repository-prefix',
+        'existing-oidc-provider',
+        'no-host',
+        'ssh-public-key',
+        'ssh-cidr',
+        'instance-type',
+        'vpc-id',
+        'subnet-id',
+        'dry-run',
+        'help',
+      ]),
+    );
+  });
+
+  it('sets only the parameters whose flags were passed: no defaults that would overwrite the stack', () => {
+    expect(request(['--ssh-cidr', '203.0.113.7/32'])).toEqual({ SshAllowedCidr: '203.0.113.7/32' });
+    expect(request([])).toEqual({});
+  });
+
+  it('maps the switches and reads the key file', () => {
+    expect(
+      request([
+        '--no-host',
+        '--existing-oidc-provider',
+        '--repository-prefix',
+        'team/',
+        '--data-volume-snapshot',
+        'snap-0123456789abcdef0',
+      ]),
+    ).toMatchObject({
+      CreateHost: 'false',
+      CreateOidcProvider: 'false',
+      ApiRepositoryName: expect.stringMatching(/^team\//),
+      DataVolumeSnapshotId: 'snap-0123456789abcdef0',
+    });
+    expect(request(['--host', '--ssh-public-key', 'key.pub'])).toEqual({
+      CreateHost: 'true',
+      SshPublicKey: 'ssh-ed25519 AAAA deploy',
+    });
   });
 });

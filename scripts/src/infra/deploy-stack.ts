@@ -25,6 +25,7 @@ import {
   planParameters,
   requestedParameters,
   resolveUbuntuImageId,
+  type StackRequest,
   stackIdentity,
 } from './stack-config';
 import { deployStack } from './stack-deployer';
@@ -86,6 +87,30 @@ volume, is shown and refused unless --allow-replacement.
   },
 } as const;
 
+type Flags = ReturnType<typeof parseVerbArgs<typeof verb.options>>;
+
+/** What the flags ask for; a flag not passed stays undefined, so the stack keeps its value. */
+export function stackRequest(args: Flags, readFile: (file: string) => string): StackRequest {
+  return {
+    appName: args.app,
+    githubRepository: args['github-repo'],
+    repositoryPrefix: args['repository-prefix'],
+    createOidcProvider: args['existing-oidc-provider'] ? false : undefined,
+    createHost: args['no-host'] ? false : args.host ? true : undefined,
+    sshPublicKey:
+      args['ssh-public-key'] === undefined ? undefined : readFile(args['ssh-public-key']).trim(),
+    sshAllowedCidr: args['ssh-cidr'],
+    instanceType: args['instance-type'],
+    imageId: args['image-id'],
+    rootVolumeSizeGiB: args['root-volume-size'],
+    dataVolumeSizeGiB: args['data-volume-size'],
+    snapshotRetentionCount: args['snapshot-retention'],
+    dataVolumeSnapshotId: args['data-volume-snapshot'],
+    vpcId: args['vpc-id'],
+    subnetId: args['subnet-id'],
+  };
+}
+
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
   if (args.host && args['no-host']) throw new Error('Pass --host or --no-host, not both.');
@@ -103,26 +128,7 @@ runMain(module, async () => {
   const client = new CloudFormationClient(clientConfig);
   console.log(`Stack ${stackName} in ${await client.config.region()}`);
 
-  const requested = requestedParameters({
-    appName: args.app,
-    githubRepository: args['github-repo'],
-    repositoryPrefix: args['repository-prefix'],
-    createOidcProvider: args['existing-oidc-provider'] ? false : undefined,
-    createHost: args['no-host'] ? false : args.host ? true : undefined,
-    sshPublicKey:
-      args['ssh-public-key'] === undefined
-        ? undefined
-        : readFileSync(args['ssh-public-key'], 'utf8').trim(),
-    sshAllowedCidr: sshCidr,
-    instanceType: args['instance-type'],
-    imageId: args['image-id'],
-    rootVolumeSizeGiB: args['root-volume-size'],
-    dataVolumeSizeGiB: args['data-volume-size'],
-    snapshotRetentionCount: args['snapshot-retention'],
-    dataVolumeSnapshotId: args['data-volume-snapshot'],
-    vpcId: args['vpc-id'],
-    subnetId: args['subnet-id'],
-  });
+  const requested = requestedParameters(stackRequest(args, (file) => readFileSync(file, 'utf8')));
 
   const result = await deployStack({
     client,
