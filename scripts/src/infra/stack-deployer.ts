@@ -122,7 +122,7 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
   };
 }
 
-export async function describeStack(
+async function describeStack(
   client: CloudFormationClient,
   stackName: string,
 ): Promise<Stack | undefined> {
