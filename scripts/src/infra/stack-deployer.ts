@@ -14,6 +14,7 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { explainAwsError } from '../lib/aws-errors';
 
 export interface DeployStackOptions {
   client: CloudFormationClient;
@@ -131,7 +132,7 @@ async function describeStack(
     return Stacks?.[0];
   } catch (error) {
     if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
-    throw error;
+    throw explainAwsError(error, `reading stack ${stackName}`);
   }
 }
 
