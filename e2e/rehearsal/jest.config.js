@@ -1,0 +1,12 @@
+// The rehearsal: named stories in story order, one file per journey, run one at a time (they share
+// one Docker engine and build real images). `pnpm rehearse`; not part of `pnpm test`.
+const { jestConfig } = require('@starter/testing/jest-config');
+
+module.exports = {
+  ...jestConfig(),
+  rootDir: __dirname,
+  testMatch: ['**/*.story.ts'],
+  testTimeout: 15 * 60_000,
+  maxWorkers: 1,
+  testSequencer: require.resolve('./story-sequencer.js'),
+};
