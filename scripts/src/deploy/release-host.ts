@@ -57,7 +57,7 @@ export class ReleaseHost {
   async preflight(): Promise<string> {
     const output = await this.remote.run(
       [
-        'for tool in docker curl; do command -v "$tool" >/dev/null || { echo "$tool is not installed on the host" >&2; exit 1; }; done',
+        'for tool in docker curl flock setsid timeout; do command -v "$tool" >/dev/null || { echo "$tool is not installed on the host" >&2; exit 1; }; done',
         `echo "docker $(docker version --format '{{.Server.Version}}')"`,
         'echo "compose $(docker compose version --short)"',
       ].join('\n'),
@@ -284,7 +284,7 @@ export class ReleaseHost {
             `docker ps -a --filter label=com.docker.compose.project=${q(project)} --format '  {{.Names}}\t{{.Status}}\t{{.Image}}'`,
         ),
         'echo; echo lock:',
-        `if [ -d ${q(this.layout.lock)} ]; then sed 's/^/  held by /' ${q(`${this.layout.lock}/holder`)}; else echo '  free'; fi`,
+        `if [ -d ${q(this.layout.lock)} ]; then echo "  held (host clock now $(date +%s)):"; sed 's/^/    /' ${q(`${this.layout.lock}/lease`)} 2>/dev/null || echo '    (no readable lease)'; else echo '  free'; fi`,
         'echo; echo "last audit lines:"',
         `tail -n 10 ${q(this.layout.audit)} 2>/dev/null | sed 's/^/  /' || true`,
       ].join('\n'),
