@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { DeployConfig } from '@starter/config';
-import { createRemote } from '../lib/ssh';
+import { createRemote, type Remote } from '../lib/ssh';
 import { writeStepTimings, type StepTiming } from '../lib/step-timings';
 import {
   formatSeconds,
@@ -60,6 +60,8 @@ export interface FlowOptions {
   prepare: (context: ReleaseContext) => Step[];
   /** Steps after the release is recorded. */
   finish: (context: ReleaseContext) => Step[];
+  /** The host's shell; default: ssh to DEPLOY_HOST. */
+  remote?: Remote;
 }
 
 export function actorName(config: DeployConfig): string {
@@ -93,7 +95,7 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const warn = (line: string) => process.stderr.write(`! ${line}\n`);
   const destination = `${config.ssh.user}@${config.ssh.host}:${config.ssh.port}`;
-  const remote = dryRun ? undefined : createRemote(config.ssh);
+  const remote = dryRun ? undefined : (options.remote ?? createRemote(config.ssh));
   const host = remote ? new ReleaseHost(remote, config) : (undefined as unknown as ReleaseHost);
   const lock = remote ? new DeployLock(remote, host.layout.lock, config.lockTtlSeconds) : undefined;
   const context: ReleaseContext = {

@@ -13,8 +13,8 @@ import { availableReleases, imagesToDelete, retainedReleases } from './retention
 
 export const PRODUCTION_COMPOSE_FILE = path.join(REPO_ROOT, 'infra/compose.production.yml');
 
-/** How long nginx workers of the previous configuration may take to finish their requests. */
-const PROXY_DRAIN_TIMEOUT_SECONDS = 60;
+/** Added to a step's own bound (a stop grace, a drain) for its time limit on the host. */
+const MARGIN_SECONDS = 60;
 
 export interface HostState {
   current: string | undefined;
@@ -30,6 +30,16 @@ export class ReleaseHost {
     private readonly config: DeployConfig,
   ) {
     this.layout = hostLayout(config);
+  }
+
+  private get timeouts() {
+    const { timeouts, workerStopGraceSeconds } = this.config;
+    return {
+      ...timeouts,
+      /** Stopping a worker: Docker kills it after its stop grace period. */
+      workerStop: workerStopGraceSeconds + MARGIN_SECONDS,
+      reload: timeouts.proxyDrain + MARGIN_SECONDS,
+    };
   }
 
   /** `docker compose` for one release's project, with that release's files. */
@@ -115,6 +125,7 @@ export class ReleaseHost {
     await this.writeFile(this.layout.dataEnv, dataEnvFile, '600');
     await this.remote.run(
       `${this.compose(tag, this.layout.stackProject)} up -d --no-deps --wait ${Object.values(DATA_SERVICES).join(' ')}`,
+      { timeoutSeconds: this.timeouts.start },
     );
   }
 
@@ -128,14 +139,16 @@ export class ReleaseHost {
   }
 
   async pull(tag: string): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} pull --quiet api worker`);
+    await this.remote.run(`${this.compose(tag)} pull --quiet api worker`, {
+      timeoutSeconds: this.timeouts.pull,
+    });
   }
 
   /** Migrations run as a one-off container of the new app image, before anything is switched. */
   async migrate(tag: string): Promise<void> {
     await this.remote.run(
       `${this.compose(tag)} run --rm --no-deps -T api ${shellJoin(this.config.migrateCommand)}`,
-      { stream: true },
+      { stream: true, timeoutSeconds: this.timeouts.migrate },
     );
   }
 
@@ -144,40 +157,49 @@ export class ReleaseHost {
    * nginx's previous workers to finish their requests, then stops the API of `from`.
    */
   async switchApi(tag: string, from: string | undefined): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never api`);
+    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never api`, {
+      timeoutSeconds: this.timeouts.start,
+    });
     await this.writeFile(`${this.layout.proxyConf}/default.conf`, renderProxyConfig(tag), '644');
     const reload = [
       'old=""',
       // The workers nginx runs now; after the reload they finish their requests and exit.
       'for p in /proc/[0-9]*; do if [ "$(head -c 21 "$p/cmdline" 2>/dev/null)" = "nginx: worker process" ]; then old="$old ${p#/proc/}"; fi; done',
       'nginx -t -q && nginx -s reload',
-      `i=0; while [ $i -lt ${PROXY_DRAIN_TIMEOUT_SECONDS * 10} ]; do`,
+      `i=0; while [ $i -lt ${this.timeouts.proxyDrain * 10} ]; do`,
       '  alive=""; for pid in $old; do if [ -d "/proc/$pid" ]; then alive=1; fi; done',
       '  if [ -z "$alive" ]; then exit 0; fi',
       '  sleep 0.1; i=$((i + 1))',
       'done',
-      `echo "nginx workers of the previous configuration still busy after ${PROXY_DRAIN_TIMEOUT_SECONDS}s" >&2; exit 1`,
+      `echo "nginx workers of the previous configuration still busy after ${this.timeouts.proxyDrain}s (DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS)" >&2; exit 1`,
     ].join('\n');
     await this.remote.run(
       [
         `${this.compose(tag, this.layout.stackProject)} up -d --no-deps proxy`,
         `docker exec ${q(this.layout.proxyContainer)} sh -c ${q(reload)}`,
       ].join('\n'),
+      { timeoutSeconds: this.timeouts.reload },
     );
     if (from && from !== tag) await this.remote.run(`${this.compose(from)} stop api`);
   }
 
   /** Starts `tag`'s worker, then stops the one of `from` with SIGTERM so it drains its active jobs. */
   async replaceWorker(tag: string, from: string | undefined): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never worker`);
+    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never worker`, {
+      timeoutSeconds: this.timeouts.start,
+    });
     if (from && from !== tag) {
-      await this.remote.run(`${this.compose(from)} stop worker && ${this.compose(from)} down`);
+      await this.remote.run(`${this.compose(from)} stop worker && ${this.compose(from)} down`, {
+        timeoutSeconds: this.timeouts.workerStop,
+      });
     }
   }
 
   /** Removes a release's containers (a failed one, after the previous release was restored). */
   async remove(tag: string): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} down`);
+    await this.remote.run(`${this.compose(tag)} down`, {
+      timeoutSeconds: this.timeouts.workerStop,
+    });
   }
 
   /** /health/ready and the smoke request through the proxy must be answered by `tag`. */
