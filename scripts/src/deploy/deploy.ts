@@ -1,7 +1,7 @@
 import { IMAGES, imageReference, type ImageName } from '@starter/config';
 import { loadAppEnvironment, renderEnvFile } from '../lib/app-secrets';
 import { parseVerbArgs, runMain } from '../lib/cli';
-import { refuseDirty, resolveReleaseTag } from '../lib/git';
+import { checkReleaseOrder, refuseDirty, resolveReleaseTag } from '../lib/git';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRegistry } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
@@ -10,19 +10,24 @@ import { runReleaseFlow, STEP } from './release-flow';
 import { checkWorkerDrain } from './worker-drain';
 
 export const verb = {
-  usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--dry-run]',
+  usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--allow-older] [--dry-run]',
   description: [
     'Deploys a pushed release (default: HEAD) to the host in DEPLOY_HOST: preflight, lock, upload,',
     'pull, start PostgreSQL and Redis unless DEPLOY_DATA_SERVICES=external (left alone when unchanged),',
     'migrate, switch the API behind the proxy with zero downtime, replace the worker, verify, record,',
-    'prune old images. A failure while switching or verifying restores the previous release.',
+    'prune old images. A failure while switching or verifying restores the previous release; so does',
+    'Ctrl-C or SIGTERM once the step running on the host has finished (exit 130 or 143).',
+    'The release must be the live one or a descendant of it in this clone (git history).',
     '',
     '  --sha <sha>     the release to deploy (it must be pushed: pnpm release:build && pnpm release:push)',
     '  --allow-dirty   deploy a <sha>-dirty-<hash> build',
+    '  --allow-older   deploy a commit that is not a descendant of the live release (audited);',
+    '                  to go back to a retained release, pnpm rollback is the way',
   ].join('\n'),
   options: {
     sha: { type: 'string' },
     'allow-dirty': { type: 'boolean', default: false },
+    'allow-older': { type: 'boolean', default: false },
   },
 } as const;
 
@@ -79,35 +84,56 @@ runMain(module, async () => {
         },
       },
     ],
-    prepare: ({ host }) => [
-      {
-        name: STEP.upload,
-        plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource}, registry login on the host (password on stdin)`,
-        run: async () => {
-          await host.upload(tag, renderEnvFile(checked(appEnvironment)));
-          await host.registryLogin(await registry.credentials());
+    prepare: (context) => {
+      const { host } = context;
+      return [
+        {
+          name: STEP.order,
+          plan: `${tag} must be the live release or a descendant of it (git merge-base --is-ancestor in this clone)${args['allow-older'] ? '; --allow-older: an older one is deployed anyway, audited' : ''}`,
+          run: async () => {
+            const override = await checkReleaseOrder(
+              context.state.current,
+              tag,
+              REPO_ROOT,
+              args['allow-older'] === true,
+            );
+            if (override) {
+              process.stderr.write(
+                `! ${tag} does not descend from the live release ${context.state.current}: deploying it anyway (--allow-older)\n`,
+              );
+              context.auditNotes.push(override);
+            }
+          },
         },
-      },
-      {
-        name: STEP.pull,
-        plan: `docker compose pull api worker (${tag})`,
-        run: () => host.pull(tag),
-      },
-      ...(config.dataServices === 'bundled'
-        ? [
-            {
-              name: STEP.dataServices,
-              plan: `PostgreSQL and Redis in the long-lived project ${config.app} (profile data): ${config.dir}/data.env (0600) from DATABASE_URL, docker compose up -d --wait postgres redis; containers whose settings did not change are left running, volumes are never removed`,
-              run: () => host.startDataServices(tag, renderEnvFile(checked(dataEnvironment))),
-            },
-          ]
-        : []),
-      {
-        name: STEP.migrate,
-        plan: `one-off container of ${tag}'s api image: ${config.migrateCommand.join(' ')}; on failure stop, nothing switched`,
-        run: () => host.migrate(tag),
-      },
-    ],
+        {
+          name: STEP.upload,
+          plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource}, registry login on the host (password on stdin)`,
+          run: async () => {
+            await host.upload(tag, renderEnvFile(checked(appEnvironment)));
+            await host.registryLogin(await registry.credentials());
+          },
+        },
+        {
+          name: STEP.pull,
+          plan: `docker compose pull api worker (${tag})`,
+          run: () => host.pull(tag),
+        },
+        ...(config.dataServices === 'bundled'
+          ? [
+              {
+                name: STEP.dataServices,
+                plan: `PostgreSQL and Redis in the long-lived project ${config.app} (profile data): ${config.dir}/data.env (0600) from DATABASE_URL, docker compose up -d --wait postgres redis; containers whose settings did not change are left running, volumes are never removed`,
+                run: () => host.startDataServices(tag, renderEnvFile(checked(dataEnvironment))),
+              },
+            ]
+          : []),
+        {
+          name: STEP.migrate,
+          plan: `one-off container of ${tag}'s api image: ${config.migrateCommand.join(' ')}; on failure stop, nothing switched`,
+          run: () => host.migrate(tag),
+        },
+      ];
+    },
     finish: ({ host }) => [
       {
         name: STEP.retention,

@@ -22,6 +22,7 @@ import { ReleaseHost, type HostState } from './release-host';
 export const STEP = {
   preflight: 'preflight',
   lock: 'lock',
+  order: 'order',
   upload: 'upload',
   pull: 'pull',
   dataServices: 'data services',
