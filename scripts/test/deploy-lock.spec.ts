@@ -9,17 +9,7 @@ import {
   unlock,
   type LeaseLostError as LeaseLost,
 } from '../src/deploy/deploy-lock';
-import type { Remote } from '../src/lib/ssh';
-
-/** The lock's scripts run in a local bash, exactly as they would on the host. */
-const localRemote: Remote = {
-  destination: 'local',
-  async run(script, { input } = {}) {
-    return (await $({ input: input ?? '', quiet: true })`bash -c ${`set -euo pipefail\n${script}`}`)
-      .stdout;
-  },
-  close: () => undefined,
-};
+import { localRemote } from './local-remote';
 
 const TTL = 300;
 let dir: string;

@@ -1,13 +1,17 @@
 import { IMAGES, imageReference, type ImageName } from '@starter/config';
-import { loadAppEnvironment, renderEnvFile } from '../lib/app-secrets';
 import { parseVerbArgs, runMain } from '../lib/cli';
 import { checkReleaseOrder, refuseDirty, resolveReleaseTag } from '../lib/git';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRegistry } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
-import { dataServicesEnvironment } from './data-services';
+import {
+  environmentCheckPlan,
+  loadCheckedEnvironment,
+  loadedBy,
+  secretsSource,
+  type CheckedEnvironment,
+} from './app-environment';
 import { runReleaseFlow, STEP } from './release-flow';
-import { checkWorkerDrain } from './worker-drain';
 
 export const verb = {
   usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--allow-older] [--dry-run]',
@@ -38,15 +42,8 @@ runMain(module, async () => {
   refuseDirty(tag, args['allow-dirty'], 'deploy');
   const registry = createRegistry(config);
   const images = Object.keys(IMAGES) as ImageName[];
-  const secretsSource =
-    config.secrets.source === 'ssm' ? `SSM ${config.secrets.path}` : config.secrets.file;
   // Read and checked by the preflight, before the lock: a bad setting changes nothing on the host.
-  let appEnvironment: Record<string, string> | undefined;
-  let dataEnvironment: Record<string, string> | undefined;
-  const checked = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('the preflight did not load the app environment');
-    return value;
-  };
+  let environment: CheckedEnvironment | undefined;
 
   await runReleaseFlow({
     action: 'deploy',
@@ -57,7 +54,7 @@ runMain(module, async () => {
     preflight: ({ host }) => [
       {
         name: STEP.preflight,
-        plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry; the app environment from ${secretsSource} is valid, WORKER_DRAIN_TIMEOUT_SECONDS < DEPLOY_WORKER_STOP_GRACE_SECONDS (${config.workerStopGraceSeconds}), DATABASE_URL and REDIS_URL match DEPLOY_DATA_SERVICES=${config.dataServices}`,
+        plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry; ${environmentCheckPlan(config)}`,
         run: async () => {
           process.stdout.write(`  host: ${await host.preflight()}\n`);
           for (const image of images) {
@@ -71,16 +68,8 @@ runMain(module, async () => {
               `  ${image}: ${imageReference(config, image, tag)}@${remote.manifestDigest}\n`,
             );
           }
-          appEnvironment = await loadAppEnvironment(config.secrets, config.ecr?.region);
-          const drain = checkWorkerDrain(
-            appEnvironment,
-            config.workerStopGraceSeconds,
-            secretsSource,
-          );
-          dataEnvironment = dataServicesEnvironment(appEnvironment, config.dataServices);
-          process.stdout.write(
-            `  app environment: ${Object.keys(appEnvironment).length} variables from ${secretsSource}; worker drain ${drain}s < stop grace ${config.workerStopGraceSeconds}s; data services: ${config.dataServices}\n`,
-          );
+          environment = await loadCheckedEnvironment(config);
+          process.stdout.write(`  app environment: ${environment.summary}\n`);
         },
       },
     ],
@@ -107,9 +96,9 @@ runMain(module, async () => {
         },
         {
           name: STEP.upload,
-          plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource}, registry login on the host (password on stdin)`,
+          plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource(config)}, registry login on the host (password on stdin)`,
           run: async () => {
-            await host.upload(tag, renderEnvFile(checked(appEnvironment)));
+            await host.upload(tag, loadedBy(environment, STEP.preflight).appEnvFile);
             await host.registryLogin(await registry.credentials());
           },
         },
@@ -123,7 +112,11 @@ runMain(module, async () => {
               {
                 name: STEP.dataServices,
                 plan: `PostgreSQL and Redis in the long-lived project ${config.app} (profile data): ${config.dir}/data.env (0600) from DATABASE_URL, docker compose up -d --wait postgres redis; containers whose settings did not change are left running, volumes are never removed`,
-                run: () => host.startDataServices(tag, renderEnvFile(checked(dataEnvironment))),
+                run: () =>
+                  host.startDataServices(
+                    tag,
+                    loadedBy(loadedBy(environment, STEP.preflight).dataEnvFile, STEP.preflight),
+                  ),
               },
             ]
           : []),

@@ -13,6 +13,9 @@ import { availableReleases, imagesToDelete, retainedReleases } from './retention
 
 export const PRODUCTION_COMPOSE_FILE = path.join(REPO_ROOT, 'infra/compose.production.yml');
 
+/** The app.env a release was deployed with, once a rollback rendered a newer one. */
+const DEPLOYED_APP_ENV = 'app.env.deployed';
+
 /** Added to a step's own bound (a stop grace, a drain) for its time limit on the host. */
 const MARGIN_SECONDS = 60;
 
@@ -107,12 +110,34 @@ export class ReleaseHost {
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
     await this.remote.run(
       [
+        // A redeploy's app.env is the one the release was deployed with.
+        `rm -f ${q(`${release}/${DEPLOYED_APP_ENV}`)}`,
         `mkdir -p ${q(this.layout.proxyConf)}`,
         ...[this.layout.edgeNetwork, this.layout.dataNetwork].map(
           (network) =>
             `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`,
         ),
       ].join('\n'),
+    );
+  }
+
+  /**
+   * A rollback's app.env: the current settings. The first replacement keeps the file the release
+   * was deployed with beside it, for `rollback --restore-env`.
+   */
+  async replaceAppEnv(tag: string, appEnvFile: string): Promise<void> {
+    const release = this.layout.release(tag);
+    await this.remote.run(
+      `if [ ! -e ${q(`${release}/${DEPLOYED_APP_ENV}`)} ]; then cp -p ${q(`${release}/app.env`)} ${q(`${release}/${DEPLOYED_APP_ENV}`)}; fi`,
+    );
+    await this.writeFile(`${release}/app.env`, appEnvFile, '600');
+  }
+
+  /** Puts back the app.env the release was deployed with (a no-op if it was never replaced). */
+  async restoreDeployedAppEnv(tag: string): Promise<void> {
+    const release = this.layout.release(tag);
+    await this.remote.run(
+      `if [ -e ${q(`${release}/${DEPLOYED_APP_ENV}`)} ]; then cp -p ${q(`${release}/${DEPLOYED_APP_ENV}`)} ${q(`${release}/app.env.tmp`)} && mv ${q(`${release}/app.env.tmp`)} ${q(`${release}/app.env`)}; fi`,
     );
   }
 
