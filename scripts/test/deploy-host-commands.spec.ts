@@ -48,7 +48,7 @@ describe('the commands a deploy, a rollback or a failed release run on the host'
     ]);
     expect(commands).not.toMatch(/ -p shop .*\bdown\b/);
     expect(commands).not.toMatch(
-      /--volumes|\s-v\b|volume rm|--remove-orphans|--force-recreate|prune|\brm -f\b/,
+      /--volumes|\s-v\b|volume rm|--remove-orphans|--force-recreate|prune|\bdocker( compose [^\n]*| container)? rm\b/,
     );
   });
 
