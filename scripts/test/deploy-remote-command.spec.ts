@@ -59,6 +59,18 @@ describe('a remote step as ssh runs it on the host', () => {
     expect(state.replace(/^Z.*/, '')).toBe('');
   });
 
+  it("runs the script's clean-up (EXIT trap) when its time limit stops it", async () => {
+    const scratch = path.join(dir, 'scratch');
+    const output = await onHost(
+      remoteCommand(`mkdir ${scratch}; trap 'rm -rf ${scratch}' EXIT; sleep 60`, {
+        timeoutSeconds: 1,
+      }),
+    );
+
+    expect(output.exitCode).toBe(REMOTE_TIMEOUT_EXIT_CODE);
+    expect(existsSync(scratch)).toBe(false);
+  });
+
   it('runs to its end when the connection drops mid-step (SIGHUP and a closed pipe reach only the wrapper)', async () => {
     const started = path.join(dir, 'started');
     const done = path.join(dir, 'done');

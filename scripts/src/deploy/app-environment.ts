@@ -38,8 +38,8 @@ export async function loadCheckedEnvironment(config: DeployConfig): Promise<Chec
   };
 }
 
-/** The value a preflight step loaded, for the steps after it. */
+/** A value a preflight step loaded, for the steps after it. */
 export function loadedBy<T>(value: T | undefined, step: string): T {
-  if (value === undefined) throw new Error(`the ${step} step did not load the app environment`);
+  if (value === undefined) throw new Error(`the ${step} step did not load what later steps use`);
   return value;
 }

@@ -11,6 +11,7 @@ import {
   secretsSource,
   type CheckedEnvironment,
 } from './app-environment';
+import type { ReleaseDigests } from './compose-env';
 import { runReleaseFlow, STEP } from './release-flow';
 
 export const verb = {
@@ -44,6 +45,11 @@ runMain(module, async () => {
   const images = Object.keys(IMAGES) as ImageName[];
   // Read and checked by the preflight, before the lock: a bad setting changes nothing on the host.
   let environment: CheckedEnvironment | undefined;
+  const digests: Partial<ReleaseDigests> = {};
+  const pulledDigests = (): ReleaseDigests => ({
+    api: loadedBy(digests.api, STEP.preflight),
+    worker: loadedBy(digests.worker, STEP.preflight),
+  });
 
   await runReleaseFlow({
     action: 'deploy',
@@ -64,6 +70,7 @@ runMain(module, async () => {
                 `${imageReference(config, image, tag)} is not in the registry: run pnpm release:build && pnpm release:push first`,
               );
             }
+            digests[image] = remote.manifestDigest;
             process.stdout.write(
               `  ${image}: ${imageReference(config, image, tag)}@${remote.manifestDigest}\n`,
             );
@@ -96,16 +103,14 @@ runMain(module, async () => {
         },
         {
           name: STEP.upload,
-          plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource(config)}, registry login on the host (password on stdin)`,
-          run: async () => {
-            await host.upload(tag, loadedBy(environment, STEP.preflight).appEnvFile);
-            await host.registryLogin(await registry.credentials());
-          },
+          plan: `compose file and compose.env (the images' digests) to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource(config)}`,
+          run: () =>
+            host.upload(tag, loadedBy(environment, STEP.preflight).appEnvFile, pulledDigests()),
         },
         {
           name: STEP.pull,
-          plan: `docker compose pull api worker (${tag})`,
-          run: () => host.pull(tag),
+          plan: `docker compose pull api worker by the digests the preflight found, tagged ${tag} on the host; ${config.ecr || config.registryCredentials ? 'registry login into a temporary DOCKER_CONFIG, removed right after the pull (password on stdin)' : "the host's own registry login"}; time limit ${config.timeouts.pull}s`,
+          run: async () => host.pull(tag, pulledDigests(), await registry.credentials()),
         },
         ...(config.dataServices === 'bundled'
           ? [

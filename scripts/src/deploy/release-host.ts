@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DeployConfig } from '@starter/config';
+import type { DeployConfig, ImageName } from '@starter/config';
 import type { RegistryCredentials } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { shellJoin, shellQuote as q } from '../lib/shell-quote';
 import type { Remote } from '../lib/ssh';
-import { composeVariables, renderComposeEnv } from './compose-env';
+import { composeVariables, renderComposeEnv, type ReleaseDigests } from './compose-env';
 import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
 import { parseProxyResponse, renderProxyConfig } from './proxy-config';
@@ -95,7 +95,7 @@ export class ReleaseHost {
   }
 
   /** The release's compose file, its variables and the app environment (mode 0600). */
-  async upload(tag: string, appEnvFile: string): Promise<void> {
+  async upload(tag: string, appEnvFile: string, digests: ReleaseDigests): Promise<void> {
     const release = this.layout.release(tag);
     await this.writeFile(
       `${release}/compose.yml`,
@@ -104,7 +104,7 @@ export class ReleaseHost {
     );
     await this.writeFile(
       `${release}/compose.env`,
-      renderComposeEnv(composeVariables(this.config, this.layout, tag)),
+      renderComposeEnv(composeVariables(this.config, this.layout, tag, digests)),
       '644',
     );
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
@@ -154,19 +154,38 @@ export class ReleaseHost {
     );
   }
 
-  /** `docker login` on the host; the (short-lived) password travels on stdin. */
-  async registryLogin(credentials: RegistryCredentials | undefined): Promise<void> {
-    if (!credentials) return;
+  /**
+   * Pulls the release's images by digest and tags them with the release (retention and rollback
+   * find them by tag). With credentials, docker logs in to a temporary DOCKER_CONFIG used for this
+   * pull only and removed right after, even on failure: no registry token stays on the host. The
+   * password travels on stdin.
+   */
+  async pull(
+    tag: string,
+    digests: ReleaseDigests,
+    credentials: RegistryCredentials | undefined,
+  ): Promise<void> {
+    const login = credentials
+      ? [
+          'DOCKER_CONFIG=$(mktemp -d)',
+          `trap 'rm -rf "$DOCKER_CONFIG"' EXIT`,
+          // The compose plugin may be installed per user, next to the config it no longer reads.
+          'if [ -d "$HOME/.docker/cli-plugins" ]; then ln -s "$HOME/.docker/cli-plugins" "$DOCKER_CONFIG/cli-plugins"; fi',
+          'export DOCKER_CONFIG',
+          `docker login --username ${q(credentials.username)} --password-stdin ${q(this.config.registry)} >/dev/null`,
+        ]
+      : [];
     await this.remote.run(
-      `docker login --username ${q(credentials.username)} --password-stdin ${q(this.config.registry)} >/dev/null`,
-      { input: credentials.password },
+      [
+        ...login,
+        `${this.compose(tag)} pull --quiet api worker`,
+        ...(Object.keys(digests) as ImageName[]).map((image) => {
+          const repository = `${this.config.registry}/${this.config.repositories[image]}`;
+          return `docker tag ${q(`${repository}@${digests[image]}`)} ${q(`${repository}:${tag}`)}`;
+        }),
+      ].join('\n'),
+      { input: credentials?.password, timeoutSeconds: this.timeouts.pull },
     );
-  }
-
-  async pull(tag: string): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} pull --quiet api worker`, {
-      timeoutSeconds: this.timeouts.pull,
-    });
   }
 
   /** Migrations run as a one-off container of the new app image, before anything is switched. */
@@ -178,13 +197,34 @@ export class ReleaseHost {
   }
 
   /**
+   * Starts a service of `tag` from the images already on the host and checks that its container
+   * runs the image of the digest the release recorded (releases from before digests skip the check).
+   */
+  private async start(tag: string, service: ImageName): Promise<void> {
+    const compose = this.compose(tag);
+    const repository = `${this.config.registry}/${this.config.repositories[service]}`;
+    await this.remote.run(
+      [
+        `${compose} up -d --no-deps --wait --pull never ${service}`,
+        `expected=$(sed -n 's/^${service.toUpperCase()}_DIGEST=//p' ${q(`${this.layout.release(tag)}/compose.env`)})`,
+        'if [ -z "$expected" ]; then exit 0; fi',
+        `image=$(docker inspect -f '{{.Image}}' "$(${compose} ps -q ${service})")`,
+        // The classic store names the image by its config and lists the pulled digest; the
+        // containerd store names it by the pulled digest.
+        `if [ "$image" != "$expected" ] && ! docker image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' "$image" | grep -qxF ${q(repository)}"@$expected"; then`,
+        `  echo "${service} of ${tag} runs image $image, not ${repository}@$expected" >&2; exit 1`,
+        'fi',
+      ].join('\n'),
+      { timeoutSeconds: this.timeouts.start },
+    );
+  }
+
+  /**
    * Starts `tag`'s API beside the running one, moves the proxy to it once it is healthy, waits for
    * nginx's previous workers to finish their requests, then stops the API of `from`.
    */
   async switchApi(tag: string, from: string | undefined): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never api`, {
-      timeoutSeconds: this.timeouts.start,
-    });
+    await this.start(tag, 'api');
     await this.writeFile(`${this.layout.proxyConf}/default.conf`, renderProxyConfig(tag), '644');
     const reload = [
       'old=""',
@@ -210,9 +250,7 @@ export class ReleaseHost {
 
   /** Starts `tag`'s worker, then stops the one of `from` with SIGTERM so it drains its active jobs. */
   async replaceWorker(tag: string, from: string | undefined): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never worker`, {
-      timeoutSeconds: this.timeouts.start,
-    });
+    await this.start(tag, 'worker');
     if (from && from !== tag) {
       await this.remote.run(`${this.compose(from)} stop worker && ${this.compose(from)} down`, {
         timeoutSeconds: this.timeouts.workerStop,

@@ -31,7 +31,8 @@ export function remoteCommand(
   { stream = false, timeoutSeconds = DEFAULT_REMOTE_TIMEOUT_SECONDS }: RunOptions = {},
 ): string {
   // Options set inside the script: flags on the command line would also apply to bashrc.
-  const inner = `bash -c ${shellQuote(`set -euo pipefail\n${script}`)}`;
+  // Exiting on SIGTERM (the time limit's signal) runs the script's EXIT trap, its clean-up.
+  const inner = `bash -c ${shellQuote(`set -euo pipefail\ntrap 'exit 143' TERM\n${script}`)}`;
   const wrapper = [
     'set -uo pipefail',
     'work=$(mktemp -d)',
