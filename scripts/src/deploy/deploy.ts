@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { IMAGES, imageReference, type ImageName } from '@starter/config';
 import { parseVerbArgs, runMain } from '../lib/cli';
 import { checkReleaseOrder, refuseDirty, resolveReleaseTag } from '../lib/git';
@@ -15,7 +16,8 @@ import type { ReleaseDigests } from './compose-env';
 import { runReleaseFlow, STEP } from './release-flow';
 
 export const verb = {
-  usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--allow-older] [--dry-run]',
+  usage:
+    'pnpm run deploy [--sha <sha>] [--allow-dirty] [--allow-older] [--context <dir>] [--dry-run]',
   description: [
     'Deploys a pushed release (default: HEAD) to the host in DEPLOY_HOST: preflight, lock, upload,',
     'pull, start PostgreSQL and Redis unless DEPLOY_DATA_SERVICES=external (left alone when unchanged),',
@@ -28,18 +30,22 @@ export const verb = {
     '  --allow-dirty   deploy a <sha>-dirty-<hash> build',
     '  --allow-older   deploy a commit that is not a descendant of the live release (audited);',
     '                  to go back to a retained release, pnpm rollback is the way',
+    '  --context <dir>  the checkout the release was built from (its history orders releases);',
+    '                  default: this repo',
   ].join('\n'),
   options: {
     sha: { type: 'string' },
     'allow-dirty': { type: 'boolean', default: false },
     'allow-older': { type: 'boolean', default: false },
+    context: { type: 'string' },
   },
 } as const;
 
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig();
-  const tag = await resolveReleaseTag(args.sha, REPO_ROOT);
+  const checkout = path.resolve(args.context ?? REPO_ROOT);
+  const tag = await resolveReleaseTag(args.sha, checkout);
   refuseDirty(tag, args['allow-dirty'], 'deploy');
   const registry = createRegistry(config);
   const images = Object.keys(IMAGES) as ImageName[];
@@ -85,12 +91,12 @@ runMain(module, async () => {
       return [
         {
           name: STEP.order,
-          plan: `${tag} must be the live release or a descendant of it (git merge-base --is-ancestor in this clone)${args['allow-older'] ? '; --allow-older: an older one is deployed anyway, audited' : ''}`,
+          plan: `${tag} must be the live release or a descendant of it (git merge-base --is-ancestor in ${checkout})${args['allow-older'] ? '; --allow-older: an older one is deployed anyway, audited' : ''}`,
           run: async () => {
             const override = await checkReleaseOrder(
               context.state.current,
               tag,
-              REPO_ROOT,
+              checkout,
               args['allow-older'] === true,
             );
             if (override) {
