@@ -45,6 +45,16 @@ describe('a remote step as ssh runs it on the host', () => {
     expect(output.stderr).toBe('warning\n');
   });
 
+  it('streams its output whole, to the very last line of a step that ends at once', async () => {
+    const lines = Array.from({ length: 2000 }, (_, index) => `line ${index}`).join('\n');
+    const command = (script: string) => remoteCommand(script, { stream: true });
+
+    await expect(onHost(command('echo quick'))).resolves.toMatchObject({ stdout: 'quick\n' });
+    await expect(
+      onHost(command('for i in $(seq 0 1999); do echo "line $i"; done; sleep 0.5; echo last')),
+    ).resolves.toMatchObject({ stdout: `${lines}\nlast\n` });
+  });
+
   it('is stopped at its time limit, its child processes included', async () => {
     const pidFile = path.join(dir, 'child');
     const output = await onHost(

@@ -42,9 +42,16 @@ export function remoteCommand(
     // An explicit stdin: a background command's stdin would be /dev/null.
     `setsid --wait timeout --kill-after=10 ${timeoutSeconds} ${inner} <&0 >"$work/out" 2>"$work/err" &`,
     'step=$!',
-    stream ? 'tail -s 0.2 -n +1 -f --pid="$step" "$work/out"' : ':',
+    ...(stream
+      ? [
+          // Copies the output as it grows; the last copy after the step ended misses nothing.
+          'shown=0',
+          'show() { size=$(stat -c %s "$work/out"); if [ "$size" -gt "$shown" ]; then tail -c +$((shown + 1)) "$work/out" | head -c $((size - shown)); shown=$size; fi; }',
+          'while kill -0 "$step" 2>/dev/null; do show; sleep 0.2; done',
+        ]
+      : []),
     'wait "$step"; code=$?',
-    ...(stream ? [] : ['cat "$work/out"']),
+    stream ? 'show' : 'cat "$work/out"',
     'cat "$work/err" >&2',
     `if [ "$code" -eq ${REMOTE_TIMEOUT_EXIT_CODE} ] || [ "$code" -eq 137 ]; then echo "stopped on the host: still running after its time limit of ${timeoutSeconds}s" >&2; fi`,
     'exit "$code"',
