@@ -99,6 +99,10 @@ async function build(spec: FixtureRelease): Promise<string> {
   return tag;
 }
 
+/** The fixture's commits are not this repository's: the deploy orders them in the fixture's history. */
+const deploy = (name: string, extraEnv: Record<string, string> = {}) =>
+  deployment.verb('deploy', ['--sha', release[name]!, '--context', fixture.dir], extraEnv);
+
 /** The fixture's /version names the release by its letter. */
 async function servedName(): Promise<string | undefined> {
   const response = await fetch(`${stack.proxyUrl}/version`).catch(() => undefined);
@@ -163,7 +167,7 @@ afterAll(async () => {
 });
 
 test('1. the first deploy of A on a clean host serves A and starts PostgreSQL and Redis, healthy', async () => {
-  const run = await deployment.verb('deploy', ['--sha', release.A!]);
+  const run = await deploy('A');
   expect(detail(run)).toEqual({ code: 0, output: '' });
   expect(await servedName()).toBe('A');
   figures.push(
@@ -213,7 +217,7 @@ test('2. production settings: /metrics refused by the proxy, served on the netwo
 });
 
 test('3. a drain timeout not shorter than the stop grace period fails the preflight, before the lock', async () => {
-  const run = await deployment.verb('deploy', ['--sha', release.B!], {
+  const run = await deploy('B', {
     DEPLOY_WORKER_STOP_GRACE_SECONDS: '25',
   });
   expect(run.code).not.toBe(0);
@@ -227,7 +231,7 @@ test('4. B deploys under constant load with 0 failed requests, and the old worke
   const oldWorker = await serviceContainer(`${app}-${release.A}`, 'worker');
   const workerLogs = $({ quiet: true, nothrow: true })`docker logs -f ${oldWorker}`;
   const load = startLoad(`${stack.proxyUrl}/version`);
-  const run = await deployment.verb('deploy', ['--sha', release.B!]);
+  const run = await deploy('B');
   const report = await load.stop();
   expect(detail(run)).toEqual({ code: 0, output: '' });
   figures.push(
@@ -254,7 +258,7 @@ test('4. B deploys under constant load with 0 failed requests, and the old worke
 
 test('5. C never becomes healthy: the deploy fails, B keeps serving with 0 failed requests, C is removed', async () => {
   const load = startLoad(`${stack.proxyUrl}/version`);
-  const run = await deployment.verb('deploy', ['--sha', release.C!]);
+  const run = await deploy('C');
   const report = await load.stop();
   expect(run.code).not.toBe(0);
   expect(run.output).toMatch(/failed at "switch api"/);
@@ -267,7 +271,7 @@ test('5. C never becomes healthy: the deploy fails, B keeps serving with 0 faile
 });
 
 test('6. M fails its migration: aborted before any switch, B still serves', async () => {
-  const run = await deployment.verb('deploy', ['--sha', release.M!]);
+  const run = await deploy('M');
   expect(run.code).not.toBe(0);
   expect(run.output).toMatch(/failed at "migrate"/);
   expect(run.output).not.toMatch(/switch api/);
@@ -298,9 +302,7 @@ test('7. rollback to A serves A without pulling an image; a rollback without --s
 
 test('8. of two deploys at once, exactly one runs and the other fails naming the lock holder', async () => {
   const [one, two] = await Promise.all(
-    ['rehearsal-first', 'rehearsal-second'].map((actor) =>
-      deployment.verb('deploy', ['--sha', release.D!], { DEPLOY_ACTOR: actor }),
-    ),
+    ['rehearsal-first', 'rehearsal-second'].map((actor) => deploy('D', { DEPLOY_ACTOR: actor })),
   );
   expect([one!.code, two!.code].filter((code) => code === 0)).toHaveLength(1);
   const [winner, loser] = one!.code === 0 ? ['rehearsal-first', two!] : ['rehearsal-second', one!];
@@ -310,7 +312,7 @@ test('8. of two deploys at once, exactly one runs and the other fails naming the
 
 test(`9. after ${RETENTION + 2} releases only the last ${RETENTION} are retained, and a rollback to an older one lists those`, async () => {
   for (const name of ['E', 'F']) {
-    expect(detail(await deployment.verb('deploy', ['--sha', release[name]!]))).toEqual({
+    expect(detail(await deploy(name))).toEqual({
       code: 0,
       output: '',
     });
