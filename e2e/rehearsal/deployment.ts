@@ -1,4 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { IMAGES } from '@starter/config';
 import { parseAuditLog, type AuditEntry } from '@starter/scripts/deploy/audit-log';
@@ -10,6 +12,24 @@ export interface VerbRun {
   code: number;
   output: string;
   seconds: number;
+}
+
+/** A verb running in its own process group, as in a terminal: Ctrl-C reaches all of it. */
+export interface RunningVerb {
+  /** Resolves once `steps` steps have ended (from the step timings the verb writes). */
+  stepsEnded(steps: number): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves when every process of the group has exited. */
+  done: Promise<VerbRun>;
+}
+
+/** What the host looks like from outside: what serves, what runs, what it records. */
+export interface HostSnapshot {
+  served: string | undefined;
+  current: string | undefined;
+  /** `<release>/<service>` of every running api and worker container. */
+  running: string[];
+  lockHeld: boolean;
 }
 
 /**
@@ -63,6 +83,93 @@ export class Deployment {
     return result;
   }
 
+  private get timingsFile(): string {
+    return path.join(this.checkout, '.deploy/step-timings.json');
+  }
+
+  start(script: string, args: string[] = [], extraEnv: Record<string, string> = {}): RunningVerb {
+    const started = performance.now();
+    rmSync(this.timingsFile, { force: true });
+    const child = spawn('pnpm', ['run', '--silent', script, ...args], {
+      cwd: this.checkout,
+      env: { ...process.env, ...this.env, ...extraEnv },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const groupAlive = () => {
+      try {
+        process.kill(-child.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (code, signal) => resolve([code, signal])),
+    );
+    const done = closed.then(async ([code, signal]) => {
+      while (groupAlive()) await sleep(100);
+      const result = {
+        code: code ?? (signal === 'SIGKILL' ? 137 : 1),
+        output,
+        seconds: (performance.now() - started) / 1000,
+      };
+      appendFileSync(
+        this.logFile,
+        `\n$ pnpm run ${script} ${args.join(' ')} (exit ${result.code}, ${result.seconds.toFixed(1)}s)\n${result.output}`,
+      );
+      return result;
+    });
+    let exited = false;
+    void done.then(() => (exited = true));
+    return {
+      stepsEnded: async (steps) => {
+        while (!exited && this.stepTimingsIfAny().length < steps) await sleep(20);
+      },
+      signal: (signal) => process.kill(-child.pid!, signal),
+      done,
+    };
+  }
+
+  private stepTimingsIfAny(): StepTiming[] {
+    try {
+      return readStepTimings(this.timingsFile) ?? [];
+    } catch {
+      // Caught between the truncation and the write of a rewrite.
+      return [];
+    }
+  }
+
+  async snapshot(): Promise<HostSnapshot> {
+    const containers = (
+      await $({
+        quiet: true,
+      })`docker ps --filter ${`label=com.docker.compose.project`} --format ${'{{.Label "com.docker.compose.project"}} {{.Label "com.docker.compose.service"}}'}`
+    ).stdout
+      .split('\n')
+      .map((line) => line.split(' '))
+      .filter(
+        ([project, service]) =>
+          project?.startsWith(`${this.app}-`) && ['api', 'worker'].includes(service!),
+      )
+      .map(([project, service]) => `${project!.slice(this.app.length + 1)}/${service}`)
+      .sort();
+    const [current, lock] = (
+      await this.stack.onHost(
+        `cat ${this.stack.deployDir}/current 2>/dev/null || echo; if [ -e ${this.stack.deployDir}/lock ]; then echo held; else echo free; fi`,
+      )
+    ).split('\n');
+    return {
+      served: await this.served(),
+      current: current?.trim() || undefined,
+      running: containers,
+      lockHeld: lock?.trim() === 'held',
+    };
+  }
+
   /** Runs a verb that must succeed; its output is the failure's message. */
   async mustRun(script: string, args: string[] = [], extraEnv: Record<string, string> = {}) {
     const run = await this.verb(script, args, extraEnv);
@@ -83,7 +190,7 @@ export class Deployment {
   }
 
   stepTimings(): StepTiming[] {
-    return readStepTimings(path.join(this.checkout, '.deploy/step-timings.json')) ?? [];
+    return readStepTimings(this.timingsFile) ?? [];
   }
 
   stepSeconds(step: string): number | undefined {

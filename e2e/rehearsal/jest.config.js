@@ -6,7 +6,7 @@ module.exports = {
   ...jestConfig(),
   rootDir: __dirname,
   testMatch: ['**/*.story.ts'],
-  testTimeout: 15 * 60_000,
+  testTimeout: 30 * 60_000,
   maxWorkers: 1,
   testSequencer: require.resolve('./story-sequencer.js'),
 };

@@ -26,6 +26,21 @@ let scratch: string;
 const releases: string[] = [];
 let token: string;
 let itemId: string;
+let appEnvFile: string;
+let credentials: { email: string; password: string };
+const appEnvironment: Record<string, string> = {};
+
+/** The app's settings, as a user keeps them in DEPLOY_ENV_FILE (or SSM). */
+function writeAppEnvironment(settings: Record<string, string>): void {
+  Object.assign(appEnvironment, settings);
+  writeFileSync(
+    appEnvFile,
+    Object.entries(appEnvironment)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n'),
+    { mode: 0o600 },
+  );
+}
 
 const seconds = (value: number | undefined) => `${value?.toFixed(1) ?? '?'}s`;
 
@@ -69,16 +84,12 @@ beforeAll(async () => {
     nothrow: true,
   })`pnpm install --frozen-lockfile --prefer-offline`;
   if (install.exitCode !== 0) throw new Error(`pnpm install failed:\n${install.stderr}`);
-  const appEnvFile = path.join(scratch, 'app.env');
-  writeFileSync(
-    appEnvFile,
-    [
-      `DATABASE_URL=postgres://app:${randomBytes(12).toString('hex')}@postgres:5432/app`,
-      'REDIS_URL=redis://redis:6379',
-      `JWT_SECRET=${randomBytes(32).toString('hex')}`,
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  appEnvFile = path.join(scratch, 'app.env');
+  writeAppEnvironment({
+    DATABASE_URL: `postgres://app:${randomBytes(12).toString('hex')}@postgres:5432/app`,
+    REDIS_URL: 'redis://redis:6379',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+  });
   deployment = new Deployment(stack, checkout, app, {
     ...stack.deployEnv,
     DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
@@ -126,10 +137,9 @@ test('2. the first deploy to an empty host migrates and serves release A through
 });
 
 test('3. a user registers, logs in and creates an item through the proxy; the deployed worker marks it done', async () => {
-  const email = `user-${id}@example.com`;
-  const password = randomBytes(12).toString('hex');
-  expect((await api('POST', '/auth/register', { email, password })).status).toBe(201);
-  const login = await api('POST', '/auth/login', { email, password });
+  credentials = { email: `user-${id}@example.com`, password: randomBytes(12).toString('hex') };
+  expect((await api('POST', '/auth/register', credentials)).status).toBe(201);
+  const login = await api('POST', '/auth/login', credentials);
   expect(login.status).toBe(200);
   token = login.body.access_token as string;
   const created = await api('POST', '/items', { title: 'rehearsal', description: 'two words' });
@@ -187,4 +197,87 @@ test('5. pnpm rollback puts release A back, and the data is still there', async 
     { action: 'deploy', release: second, result: 'success' },
     { action: 'rollback', release: first, result: 'success' },
   ]);
+});
+
+/** The host is consistent: one release serves, only its api and worker run, `current` names it. */
+async function expectConsistent(live: string): Promise<void> {
+  expect(await deployment.snapshot()).toEqual({
+    served: live,
+    current: live,
+    running: [`${live}/api`, `${live}/worker`],
+    lockHeld: false,
+  });
+}
+
+test('6. a deployer killed with SIGKILL mid-deploy: its live lease holds the lock, then the next deploy takes it over once expired and succeeds', async () => {
+  const [first, second] = releases;
+  const ttl = { DEPLOY_LOCK_TTL_SECONDS: '15' };
+  const killed = deployment.start('deploy', [], ttl);
+  // preflight, lock, order, upload: the lease is held and the pull has begun.
+  await killed.stepsEnded(4);
+  killed.signal('SIGKILL');
+  await killed.done;
+  const killedAt = Date.now();
+  const refused = await deployment.verb('deploy', [], ttl);
+  expect(refused.code).not.toBe(0);
+  expect(refused.output).toContain('another deploy holds the lock');
+  expect(await deployment.served()).toBe(first);
+  await sleep(Math.max(0, killedAt + 16_000 - Date.now()));
+  const takeover = await deployment.verb('deploy', [], ttl);
+  expect({ code: takeover.code, output: takeover.code === 0 ? '' : takeover.output }).toEqual({
+    code: 0,
+    output: '',
+  });
+  expect(takeover.output).toContain('took over an expired deploy lock');
+  expect((await deployment.auditLog()).map(({ action }) => action)).toContain('takeover');
+  await expectConsistent(second!);
+});
+
+test('7. a deploy of a commit older than the live release is refused', async () => {
+  const [first, second] = releases;
+  const older = await deployment.verb('deploy', ['--sha', first!]);
+  expect(older.code).not.toBe(0);
+  expect(older.output).toContain(`is not a descendant of the live release ${second}`);
+  await expectConsistent(second!);
+});
+
+test('8. a rollback after a secret changed serves with the new secret', async () => {
+  const [first] = releases;
+  const oldToken = token;
+  writeAppEnvironment({ JWT_SECRET: randomBytes(32).toString('hex') });
+  await deployment.mustRun('rollback');
+  await expectConsistent(first!);
+  expect((await api('GET', '/users/me')).status).toBe(401);
+  const login = await api('POST', '/auth/login', credentials);
+  expect(login.status).toBe(200);
+  token = login.body.access_token as string;
+  expect(token).not.toBe(oldToken);
+  expect((await api('GET', `/items/${itemId}`)).body).toMatchObject({ status: 'done' });
+});
+
+test('9. Ctrl-C at each step of a deploy, preflight through retention, leaves the host consistent with an audit line for the attempt, and a deploy right after succeeds', async () => {
+  const [first, second] = releases;
+  const steps = deployment.stepTimings().map(({ step }) => step);
+  expect(steps).toEqual(expect.arrayContaining([STEP.preflight, STEP.switchApi, STEP.retention]));
+  const outcomes: string[] = [];
+  let live = first!;
+  for (const [index, step] of steps.entries()) {
+    // Interrupted after it was recorded: back to the old release for the next step's attempt.
+    if (live === second) await deployment.mustRun('rollback');
+    const attempt = deployment.start('deploy', ['--sha', second!]);
+    await attempt.stepsEnded(index);
+    attempt.signal('SIGINT');
+    const run = await attempt.done;
+    const [entry] = (await deployment.auditLog()).slice(-1);
+    expect(entry).toMatchObject({ action: 'deploy', release: second });
+    const recorded = run.output.includes('is live and recorded') || entry!.result === 'success';
+    live = recorded ? second! : first!;
+    outcomes.push(`${step}: ${entry!.result}${entry!.at ? ` at ${entry!.at}` : ''}, ${live} live`);
+    expect(run.code === 0 ? 'success' : run.output).toMatch(/success|interrupted by SIGINT/);
+    await expectConsistent(live);
+  }
+  figures.push(`Ctrl-C per step: ${outcomes.join('; ')}`);
+  if (live === second) await deployment.mustRun('rollback');
+  await deployment.mustRun('deploy', ['--sha', second!]);
+  await expectConsistent(second!);
 });
