@@ -4,6 +4,7 @@ const { jestConfig } = require('@starter/testing/jest-config');
 
 module.exports = {
   ...jestConfig(),
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@starter/source'] },
   rootDir: __dirname,
   testMatch: ['**/*.story.ts'],
   testTimeout: 30 * 60_000,
