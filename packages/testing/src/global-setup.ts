@@ -56,6 +56,10 @@ export function globalSetup({ prepareTemplate }: GlobalSetupOptions = {}) {
 }
 
 export async function globalTeardown(): Promise<void> {
-  if (state.__testTemplateUrl) await dropTestDatabase(state.__testTemplateUrl);
-  await state.__testServices?.stop();
+  try {
+    if (state.__testTemplateUrl) await dropTestDatabase(state.__testTemplateUrl);
+  } finally {
+    // With no Ryuk, a container left running here outlives the run: stop them whatever happened.
+    await state.__testServices?.stop();
+  }
 }

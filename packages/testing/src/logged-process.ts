@@ -87,6 +87,16 @@ export class LoggedProcess {
     });
   }
 
+  /** Waits for the line saying the process is up; stops the process when it does not come. */
+  async started(match: (line: LogLine) => boolean): Promise<LogLine> {
+    try {
+      return await this.waitForLog(match);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
   /** SIGKILL unless it already exited. */
   async stop(): Promise<void> {
     if (this.running) {

@@ -16,12 +16,7 @@ export class ApiProcess extends LoggedProcess {
       HOST: '127.0.0.1',
       PORT: '0',
     });
-    try {
-      api.port = Number((await api.waitForLog((line) => line.msg === 'api listening')).port);
-    } catch (error) {
-      await api.stop();
-      throw error;
-    }
+    api.port = Number((await api.started((line) => line.msg === 'api listening')).port);
     return api;
   }
 

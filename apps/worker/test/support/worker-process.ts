@@ -21,14 +21,7 @@ export class WorkerProcess extends LoggedProcess {
       // 'job started' is a debug line; the tests wait for it.
       LOG_LEVEL: 'debug',
     });
-    if (waitReady) {
-      try {
-        await worker.waitForLog((line) => line.msg === 'worker ready');
-      } catch (error) {
-        await worker.stop();
-        throw error;
-      }
-    }
+    if (waitReady) await worker.started((line) => line.msg === 'worker ready');
     return worker;
   }
 
