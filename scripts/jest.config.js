@@ -1,8 +1,8 @@
 const { jestConfig } = require('@starter/testing/jest-config');
 
 // The pipeline runs the workspace packages from their sources (tsx --conditions=@starter/source),
-// and so do its tests: no build needed first.
+// and so do its tests.
 module.exports = {
-  ...jestConfig(),
+  ...jestConfig({ packageDir: __dirname }),
   testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@starter/source'] },
 };
