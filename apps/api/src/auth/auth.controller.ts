@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { errorBodySchema } from '../common/api-error';
 import { errorResponse, errors, Operation } from '../common/api-operation.decorator';
 import {
   loginSchema,
@@ -43,9 +44,12 @@ export class AuthController {
     public: true,
     responses: {
       200: { description: 'A bearer token', schema: tokenSchema },
-      ...errors(400),
-      401: errorResponse(401, 'Incorrect email or password (`invalid_credentials`)'),
-      ...errors(413, 415, 422),
+      ...errors(400, 413, 415, 422),
+      // Not the bearer-token 401 of protected routes: no WWW-Authenticate challenge.
+      401: {
+        description: 'Incorrect email or password (`invalid_credentials`)',
+        schema: errorBodySchema,
+      },
       429: errorResponse(429, 'Too many failed logins from this address for this email'),
       503: errorResponse(503, 'Login is unavailable while its rate limiter is'),
     },

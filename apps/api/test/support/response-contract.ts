@@ -44,7 +44,10 @@ export class ResponseContract {
     const declared = operation.responses[String(status)] as
       { content?: Record<string, unknown> } | undefined;
     if (!declared) {
-      throw new Error(`${name} answered ${status}, which its OpenAPI operation does not declare`);
+      throw new Error(
+        `${name} answered ${status}, which its OpenAPI operation does not declare: ` +
+          JSON.stringify(body),
+      );
     }
     if (!declared.content?.['application/json']) {
       if (body !== '')
