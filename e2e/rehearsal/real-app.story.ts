@@ -97,6 +97,8 @@ beforeAll(async () => {
     // Repositories of this run only: retention never touches another run's images.
     DEPLOY_REPOSITORY_PREFIX: `rehearsal/${id}/`,
     DEPLOY_ENV_FILE: appEnvFile,
+    // 2 s apart: a minute for a release to get healthy on a busy CI machine.
+    DEPLOY_HEALTHCHECK_RETRIES: '30',
     DEPLOY_ACTOR: 'rehearsal',
   });
 });
