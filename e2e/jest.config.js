@@ -1,3 +1,4 @@
 const { jestConfig } = require('@starter/testing/jest-config');
+const { withNativeDynamicImport } = require('./jest-native-import');
 
-module.exports = jestConfig();
+module.exports = withNativeDynamicImport(jestConfig());
