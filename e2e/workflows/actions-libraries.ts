@@ -15,11 +15,15 @@ export interface ActionsLibraries {
 
 let loaded: Promise<ActionsLibraries> | undefined;
 
+// One after the other: Jest's ES module loader fails on concurrent imports sharing modules.
+async function load(): Promise<ActionsLibraries> {
+  const parser = await import('@actions/workflow-parser');
+  const expressions = await import('@actions/expressions');
+  const results = await import('@actions/expressions/result');
+  return { parser, expressions, results };
+}
+
 export function actionsLibraries(): Promise<ActionsLibraries> {
-  loaded ??= Promise.all([
-    import('@actions/workflow-parser'),
-    import('@actions/expressions'),
-    import('@actions/expressions/result'),
-  ]).then(([parser, expressions, results]) => ({ parser, expressions, results }));
+  loaded ??= load();
   return loaded;
 }

@@ -124,9 +124,7 @@ export function evaluateString(
   contexts: Contexts,
 ): string | undefined {
   if (!token) return undefined;
-  const plain = evaluateToken(token, contexts);
-  if (plain === null || plain === undefined) return '';
-  return typeof plain === 'object' ? JSON.stringify(plain) : String(plain as string);
+  return stringOf(evaluateToken(token, contexts));
 }
 
 /** Any token (mapping, sequence, scalar or expression) evaluated to plain JSON. */
@@ -188,5 +186,6 @@ export function evaluateStringMap(
 
 function stringOf(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value as string);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -63,7 +63,7 @@ async function setupPnpm(action: ActionRun): Promise<void> {
   }
 }
 
-async function setupNode(action: ActionRun): Promise<void> {
+function setupNode(action: ActionRun): Promise<void> {
   const versionFile = action.with['node-version-file'];
   const wanted =
     action.with['node-version'] ||
@@ -76,6 +76,7 @@ async function setupNode(action: ActionRun): Promise<void> {
       `actions/setup-node: the workflow wants Node ${wanted}, this machine runs ${running}`,
     );
   }
+  return Promise.resolve();
 }
 
 async function configureAwsCredentials(action: ActionRun): Promise<void> {

@@ -131,6 +131,10 @@ const DEFAULT_SHELL = ['bash', '-e', '{0}'];
 
 export class ReplayError extends Error {}
 
+interface ScalarLike {
+  toString(): string;
+}
+
 interface Run {
   options: ReplayOptions;
   workDir: string;
@@ -299,7 +303,7 @@ function eventContext(options: ReplayOptions, workflow: ReplayWorkflow, sha: str
     if (value === undefined || (definition.required && value === '')) {
       if (definition.required) throw new ReplayError(`${workflow.file} needs the input ${name}`);
     }
-    inputs[name] = definition.type === 'boolean' ? value === 'true' : (value ?? '');
+    inputs[name] = String(definition.type) === 'boolean' ? value === 'true' : (value ?? '');
   }
   return { ref: `refs/heads/${branch}`, inputs, event: { ref: `refs/heads/${branch}`, inputs } };
 }
@@ -317,7 +321,9 @@ function callInputs(
   for (const [name, definition] of Object.entries(definitions)) {
     // A default the parser kept as a token (an expression) reads as its text.
     const fallback = definition.default as unknown;
-    const value = given[name] ?? (typeof fallback === 'object' ? String(fallback) : fallback);
+    const value =
+      given[name] ??
+      (typeof fallback === 'object' && fallback ? (fallback as ScalarLike).toString() : fallback);
     if (value === undefined && definition.required)
       throw new ReplayError(`${workflow.file} needs the input ${name}`);
     const type = String(definition.type);
@@ -671,7 +677,10 @@ function runnerVariables(
   eventPath: string,
   step: ReplayStep,
 ): Record<string, string> {
-  const value = (name: string) => String(github[name] ?? '');
+  const value = (name: string) => {
+    const field = github[name];
+    return typeof field === 'string' ? field : '';
+  };
   return {
     CI: 'true',
     GITHUB_ACTIONS: 'true',
@@ -705,7 +714,8 @@ function annotate(run: Run, job: string, step: ReplayStep, line: string): void {
   const command = parseWorkflowCommand(line);
   if (command?.kind === 'mask') run.masks.push(command.value);
   if (command?.kind !== 'annotation') return;
-  const { kind: _kind, ...annotation } = command;
+  const { level, title, message } = command;
+  const annotation: Annotation = { level, message, ...(title ? { title } : {}) };
   run.report.annotations.push({ ...annotation, job, step: step.name });
   run.log(
     `    ${annotation.level}${annotation.title ? ` (${annotation.title})` : ''}: ${mask(annotation.message, run.masks)}`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MappingToken } from '@actions/workflow-parser/templates/tokens/mapping-token';
+import type { ScalarToken } from '@actions/workflow-parser/templates/tokens/scalar-token';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import type {
   EventsConfig,
@@ -20,7 +21,7 @@ export interface ReplayStep {
   id: string;
   name: string;
   condition: string;
-  run?: TemplateToken;
+  run?: ScalarToken;
   uses?: string;
   with?: TemplateToken;
   env?: TemplateToken;
@@ -184,7 +185,7 @@ export async function loadWorkflow(repoDir: string, file: string): Promise<Repla
   const name = root.find('name');
   return {
     file,
-    name: name ? name.toString() : file,
+    name: name?.isScalar ? (name as ScalarToken).toString() : file,
     events: template.events,
     env: root.find('env'),
     defaults: await runDefaults(root),
