@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import { jobOrder } from '../workflows/job-order';
@@ -16,7 +16,8 @@ import {
   parseWorkflowCommand,
   stepEnvironment,
 } from '../workflows/runner-files';
-import { isAssumedPassed } from '../workflows/replay';
+import { isAssumedPassed, preflight } from '../workflows/replay';
+import { loadWorkflow } from '../workflows/workflow-model';
 
 beforeAll(loadExpressionEngine);
 
@@ -185,4 +186,19 @@ describe('isAssumedPassed', () => {
     expect(isAssumedPassed(['ci/images'], 'ci/verify', step)).toBe(false);
     expect(isAssumedPassed(['ci'], 'ci/verify', step)).toBe(false);
   });
+});
+
+describe('the workflows of this repository', () => {
+  const files = readdirSync(path.join(REPO_ROOT, '.github/workflows')).filter((file) =>
+    /\.ya?ml$/.test(file),
+  );
+
+  it.each(files)(
+    '%s can be replayed: every key, expression and action is supported',
+    async (file) => {
+      const workflow = await loadWorkflow(REPO_ROOT, `.github/workflows/${file}`);
+      await expect(preflight(workflow, REPO_ROOT)).resolves.toBeUndefined();
+      expect(workflow.jobs.length).toBeGreaterThan(0);
+    },
+  );
 });

@@ -170,7 +170,7 @@ function mask(text: string, masks: string[]): string {
 }
 
 /** Every expression, `uses:` and reusable workflow of a workflow, checked before any job runs. */
-async function preflight(workflow: ReplayWorkflow, repoDir: string): Promise<void> {
+export async function preflight(workflow: ReplayWorkflow, repoDir: string): Promise<void> {
   const { parser } = await actionsLibraries();
   const content = readFileSync(path.join(repoDir, workflow.file), 'utf8');
   const parsed = parser.parseWorkflow(
@@ -758,7 +758,11 @@ function execute(
     const timer = setTimeout(
       () => {
         logStream.write(`\nThe job ran longer than its timeout-minutes: killed\n`);
-        process.kill(-child.pid!, 'SIGKILL');
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
       },
       Math.max(options.timeoutMs, 0),
     );

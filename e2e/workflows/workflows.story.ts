@@ -14,6 +14,11 @@ import {
 import { replayWorkflow, type JobReport, type ReplayReport } from './replay';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
+// Every replay's clones and logs, removed after the stories.
+const workRoot = mkdtempSync(path.join(tmpdir(), 'replay-stories-'));
+let replays = 0;
+const workDir = () => path.join(workRoot, String(++replays));
+afterAll(() => rmSync(workRoot, { recursive: true, force: true }));
 const job = (report: ReplayReport, key: string): JobReport => {
   const found = report.jobs.find((entry) => entry.key === key);
   if (!found)
@@ -69,6 +74,7 @@ describe('Workflows, replayed from their YAML', () => {
         'ci/images',
       ],
       log,
+      workDir: workDir(),
     });
 
     expect(report.result).toBe('success');
@@ -131,6 +137,7 @@ describe('Workflows, replayed from their YAML', () => {
             sourceRepo: repo,
             fixture: { vars: {}, secrets: {} },
             log,
+            workDir: workDir(),
           }),
         ).rejects.toThrow(message);
       } finally {
@@ -177,6 +184,7 @@ describe('Workflows, replayed from their YAML', () => {
         // Story a ran CI's steps; here the deploy path is what is proven.
         assumePassed: ['ci/verify', 'ci/images'],
         log,
+        workDir: workDir(),
       });
 
       expect(report.result).toBe('success');
@@ -201,6 +209,7 @@ describe('Workflows, replayed from their YAML', () => {
         fixture: deployment.fixture,
         assumePassed: ['ci/verify', 'ci/images'],
         log,
+        workDir: workDir(),
       });
       expect(second.result).toBe('success');
       expect(await served()).toEqual({ status: 200, release: tags[1] });
@@ -212,6 +221,7 @@ describe('Workflows, replayed from their YAML', () => {
         sourceRepo,
         fixture: deployment.fixture,
         log,
+        workDir: workDir(),
       });
 
       expect(rollback.result).toBe('success');
