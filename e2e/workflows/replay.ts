@@ -165,31 +165,34 @@ function commandLine(shell: string | undefined, script: string): string[] {
   return template.map((part) => part.replace('{0}', script));
 }
 
+/** A step's name on one short line: a `run:` step is named by its whole script. */
+function shortName(name: string): string {
+  const line = name.split('\n')[0]!;
+  return line.length > 90 ? `${line.slice(0, 89)}…` : line;
+}
+
 function mask(text: string, masks: string[]): string {
   return masks.reduce((masked, secret) => masked.split(secret).join('***'), text);
 }
 
 /** Every expression, `uses:` and reusable workflow of a workflow, checked before any job runs. */
-export async function preflight(workflow: ReplayWorkflow, repoDir: string): Promise<void> {
+export async function preflight(workflow: ReplayWorkflow): Promise<void> {
   const { parser } = await actionsLibraries();
-  const content = readFileSync(path.join(repoDir, workflow.file), 'utf8');
-  const parsed = parser.parseWorkflow(
-    { name: workflow.file, content },
-    new parser.NoOperationTraceWriter(),
-  );
   const { TemplateToken } =
     await import('@actions/workflow-parser/templates/tokens/template-token');
-  for (const [, token] of TemplateToken.traverse(parsed.value!)) {
+  for (const [, token] of TemplateToken.traverse(workflow.root)) {
     if (parser.isBasicExpression(token)) checkExpression(token.expression);
   }
   for (const job of workflow.jobs) {
     checkExpression(job.condition);
     if (job.kind === 'call') {
-      await preflight(job.workflow, repoDir);
+      await preflight(job.workflow);
       continue;
     }
     for (const step of job.steps) {
       checkExpression(step.condition);
+      const shell = step.shell ?? job.defaults.shell ?? workflow.defaults.shell;
+      if (step.run && shell && parser.isString(shell)) commandLine(shell.value, 'script');
       if (step.uses) {
         const inputs =
           step.with && parser.isMapping(step.with)
@@ -360,7 +363,7 @@ export async function replayWorkflow(options: ReplayOptions): Promise<ReplayRepo
   if (!existsSync(path.join(definitions, file)))
     throw new ReplayError(`${file} does not exist at ${sha}`);
   const workflow = await loadWorkflow(definitions, file);
-  await preflight(workflow, definitions);
+  await preflight(workflow);
   const assumed = options.assumePassed ?? [];
   refuseUnknownAssumptions(workflow, assumed);
   const { ref, inputs, event } = eventContext(options, workflow, sha);
@@ -559,7 +562,7 @@ async function runStepsJob(
       });
       const mark = { success: '✓', failure: '✗', skipped: '⊘', cancelled: '⊘' }[conclusion];
       run.log(
-        `  ${mark} ${step.name}${assumed ? ' (assumed passed)' : ''}: ${outcome} ${seconds.toFixed(1)} s`,
+        `  ${mark} ${shortName(step.name)}${assumed ? ' (assumed passed)' : ''}: ${outcome} ${seconds.toFixed(1)} s`,
       );
     };
     if (!evaluateCondition(step.condition, contexts, { success: !failed, failure: failed })) {

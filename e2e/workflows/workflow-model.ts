@@ -64,6 +64,8 @@ export interface ReplayWorkflow {
   /** Path relative to the repository root, e.g. .github/workflows/deploy.yml. */
   file: string;
   name: string;
+  /** The parsed file, every `${{ }}` of it as an expression token. */
+  root: TemplateToken;
   events: EventsConfig;
   env?: TemplateToken;
   defaults: RunDefaults;
@@ -186,6 +188,7 @@ export async function loadWorkflow(repoDir: string, file: string): Promise<Repla
   return {
     file,
     name: name?.isScalar ? (name as ScalarToken).toString() : file,
+    root,
     events: template.events,
     env: root.find('env'),
     defaults: await runDefaults(root),
