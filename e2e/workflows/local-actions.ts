@@ -28,20 +28,32 @@ export interface LocalAction {
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
+/** A fresh clone of one ref (a full SHA, a branch or a ref name) of a local repository. */
+export async function cloneAt(
+  workspace: string,
+  sourceRepo: string,
+  ref: string,
+  { depth = 1, originUrl = sourceRepo }: { depth?: number; originUrl?: string } = {},
+): Promise<void> {
+  const git = $({ cwd: workspace, quiet: true });
+  await git`git init -q`;
+  await git`git remote add origin ${originUrl}`;
+  // A commit is fetched by its SHA; a branch or tag name from the source repository's refs.
+  const source = `file://${path.resolve(sourceRepo)}`;
+  const refspec = FULL_SHA.test(ref) ? ref : ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+  await git`git fetch -q --no-tags ${depth > 0 ? [`--depth=${depth}`] : []} ${source} ${refspec}`;
+  await git`git checkout -q --detach FETCH_HEAD`;
+}
+
 async function checkout(action: ActionRun): Promise<void> {
-  const ref = action.with.ref || action.sha;
   const depth = Number(action.with['fetch-depth'] ?? '1');
   if (!Number.isInteger(depth) || depth < 0) {
     throw new Error(`actions/checkout: fetch-depth must be a whole number, not ${depth}`);
   }
-  const git = $({ cwd: action.workspace, quiet: true });
-  await git`git init -q`;
-  await git`git remote add origin ${action.originUrl}`;
-  // A commit is fetched by its SHA; a branch or tag name from the source repository's refs.
-  const source = `file://${path.resolve(action.sourceRepo)}`;
-  const refspec = FULL_SHA.test(ref) ? ref : ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-  await git`git fetch -q --no-tags ${depth > 0 ? [`--depth=${depth}`] : []} ${source} ${refspec}`;
-  await git`git checkout -q --detach FETCH_HEAD`;
+  await cloneAt(action.workspace, action.sourceRepo, action.with.ref || action.sha, {
+    depth,
+    originUrl: action.originUrl,
+  });
 }
 
 function packageManagerVersion(workspace: string): string {

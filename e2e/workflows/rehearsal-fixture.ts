@@ -53,6 +53,8 @@ export function rehearsalDeployment(stack: RehearsalStack, id: string): Rehearsa
         DEPLOY_DIR: stack.deployDir,
         DEPLOY_PROXY_PORT: String(stack.proxyPort),
         DEPLOY_PROXY_ADDRESS: '127.0.0.1',
+        // A CI machine running other suites beside this one starts containers slowly.
+        DEPLOY_HEALTHCHECK_RETRIES: '60',
       },
     },
   };

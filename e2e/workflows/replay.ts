@@ -24,7 +24,7 @@ import {
   type Status,
 } from './expressions';
 import { jobOrder } from './job-order';
-import { LOCAL_ACTIONS, localAction } from './local-actions';
+import { cloneAt, LOCAL_ACTIONS, localAction } from './local-actions';
 import {
   parseKeyValueFile,
   parsePathFile,
@@ -350,15 +350,7 @@ export async function replayWorkflow(options: ReplayOptions): Promise<ReplayRepo
   // The workflow is read from the commit replayed, as GitHub reads it.
   const definitions = path.join(workDir, 'definitions');
   mkdirSync(definitions);
-  await LOCAL_ACTIONS['actions/checkout']!.run({
-    with: {},
-    workspace: definitions,
-    sourceRepo: options.sourceRepo,
-    sha,
-    originUrl: options.sourceRepo,
-    aws: { endpoint: '' },
-    exportVariable: () => undefined,
-  });
+  await cloneAt(definitions, options.sourceRepo, sha);
   const file = path.posix.join('.github/workflows', options.workflow);
   if (!existsSync(path.join(definitions, file)))
     throw new ReplayError(`${file} does not exist at ${sha}`);
