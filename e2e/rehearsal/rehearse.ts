@@ -3,26 +3,20 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { IMAGES } from '@starter/config';
-import { freePort } from '@starter/testing';
 import { $ } from 'zx';
 import { parseVerbArgs, runMain } from '@starter/scripts/lib/cli';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import { formatSeconds } from '@starter/scripts/lib/steps';
 import { formatSummary } from '@starter/scripts/lib/test-summary';
 import { startLoad, type LoadReport } from './load-generator';
-import {
-  createFixtureRepository,
-  onHost,
-  sshTarget,
-  startRegistry,
-  type FixtureRelease,
-} from './rehearsal-host';
+import { createFixtureRepository, type FixtureRelease } from './rehearsal-host';
+import { startRehearsalStack } from './stack';
 
 export const verb = {
   usage: 'pnpm rehearse [--keep] [--dry-run]',
   description: [
-    'Runs release:build, release:push, deploy and rollback for real against a local registry and',
-    'the local SSH deploy host (LOCAL_CLOUD_REGISTRY, LOCAL_CLOUD_SSH_*), with a small fixture app',
+    'Runs release:build, release:push, deploy and rollback for real against a registry and an SSH',
+    'deploy host that it starts on the Docker engine (containers), with a small fixture app',
     'standing in for the real images, and checks zero-downtime switching, automatic restore, failed',
     'migrations, rollback without pulls, the deploy lock, retention, the audit log, worker draining',
     'and that PostgreSQL and Redis are started once and survive every later deploy, failure and rollback.',
@@ -81,11 +75,8 @@ runMain(module, async () => {
   // Repositories of this run only: retention deletes every image of its repositories that is not
   // retained, which would break a rehearsal running beside it on the same daemon.
   const repositoryPrefix = `rehearsal/${id}/`;
-  const target = sshTarget();
-  const { registry, stop: stopRegistry } = await startRegistry(id);
-  const home = (await onHost(target, 'echo "$HOME"')).trim();
-  const dir = `${home}/${app}`;
-  const proxyPort = await freePort();
+  const stack = await startRehearsalStack(id);
+  const { registry, proxyPort, deployDir: dir } = stack;
   const scratch = mkdtempSync(path.join(tmpdir(), 'rehearsal-'));
   const appEnvFile = path.join(scratch, 'app.env');
   const appEnvironment = [
@@ -96,18 +87,10 @@ runMain(module, async () => {
   writeFileSync(appEnvFile, appEnvironment.join('\n'), { mode: 0o600 });
   const env: Record<string, string | undefined> = {
     ...process.env,
+    ...stack.deployEnv,
     DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
     DEPLOY_APP: app,
-    DEPLOY_REGISTRY: registry,
     DEPLOY_REPOSITORY_PREFIX: repositoryPrefix,
-    DEPLOY_HOST: target.host,
-    DEPLOY_PORT: String(target.port),
-    DEPLOY_USER: target.user,
-    DEPLOY_SSH_KEY: target.keyPath,
-    DEPLOY_KNOWN_HOSTS_FILE: target.knownHosts.file,
-    DEPLOY_DIR: dir,
-    DEPLOY_PROXY_ADDRESS: '127.0.0.1',
-    DEPLOY_PROXY_PORT: String(proxyPort),
     DEPLOY_RETENTION: String(RETENTION),
     DEPLOY_ENV_FILE: appEnvFile,
     DEPLOY_SSM_PATH: undefined,
@@ -142,7 +125,7 @@ runMain(module, async () => {
       env: { ...env, ...extraEnv },
       nothrow: true,
       quiet: true,
-    })`${process.execPath} ${TSX_CLI} ${path.join('scripts/src', script)} ${verbArgs}`;
+    })`${process.execPath} ${TSX_CLI} --conditions=@starter/source ${path.join('scripts/src', script)} ${verbArgs}`;
     const output = await child;
     const combined = `${output.stdout}${output.stderr}`;
     process.stdout.write(
@@ -255,7 +238,7 @@ runMain(module, async () => {
 
   try {
     log(
-      `Rehearsal ${app}: registry ${registry}, host ${target.user}@${target.host}:${target.port}, dir ${dir}, proxy ${proxyUrl}`,
+      `Rehearsal ${app}: registry ${registry}, host ${stack.ssh.user}@${stack.ssh.host}:${stack.ssh.port}, dir ${dir}, proxy ${proxyUrl}`,
     );
     log(
       '\n== building releases A, B, C (health fails), M (migration fails), D, E, F from the fixture',
@@ -482,7 +465,7 @@ runMain(module, async () => {
     ).stdout
       .split('\n')
       .filter((tag) => tags.includes(tag));
-    const releaseDirs = (await onHost(target, `ls -1 ${dir}/releases`)).trim().split('\n');
+    const releaseDirs = (await stack.onHost(`ls -1 ${dir}/releases`)).trim().split('\n');
     const expected = [D, E, F].sort();
     check(
       `7 only the last ${RETENTION} releases are retained (images and files)`,
@@ -495,7 +478,7 @@ runMain(module, async () => {
       '7 rollback to a release no longer retained fails listing the available ones',
       gone.code !== 0 && gone.output.includes(`available: ${[F, E, D].join(', ')}`),
     );
-    const audit = (await onHost(target, `cat ${dir}/audit.log`)).trim().split('\n');
+    const audit = (await stack.onHost(`cat ${dir}/audit.log`)).trim().split('\n');
     const attempts: [string, string, string][] = [
       ['deploy', A, 'success'],
       ['deploy', B, 'success'],
@@ -554,8 +537,7 @@ runMain(module, async () => {
     await $({ quiet: true, nothrow: true })`docker network rm ${`${app}-edge`} ${`${app}-data`}`;
     const images = repositories.flatMap((repository) => tags.map((tag) => `${repository}:${tag}`));
     await $({ quiet: true, nothrow: true })`docker image rm ${images}`;
-    await onHost(target, `rm -rf ${dir}`);
-    await stopRegistry();
+    await stack.stop();
   }
 
   log(`\n== figures\n${figures.map((line) => `  ${line}`).join('\n')}`);

@@ -10,10 +10,13 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
+import { acceptedFlags, parseVerbArgs } from '../src/lib/cli';
+import { stackRequest, verb } from '../src/infra/deploy-stack';
 import {
   formatGitHubSettings,
   githubSettings,
   parseGitHubRepository,
+  requestedParameters,
 } from '../src/infra/stack-config';
 import { deployStack } from '../src/infra/stack-deployer';
 
@@ -24,6 +27,7 @@ const START = new Date('2030-01-01T10:00:00Z');
 const later = (seconds: number) => new Date(START.getTime() + seconds * 1000);
 const OUTPUTS = [
   { OutputKey: 'AwsRegion', OutputValue: 'eu-west-1' },
+  { OutputKey: 'BuildRoleArn', OutputValue: 'arn:aws:iam::111111111111:role/build' },
   { OutputKey: 'DeployRoleArn', OutputValue: 'arn:aws:iam::111111111111:role/deploy' },
   { OutputKey: 'EcrRegistry', OutputValue: '111111111111.dkr.ecr.eu-west-1.amazonaws.com' },
   { OutputKey: 'SsmParameterPath', OutputValue: '/starter/production/' },
@@ -55,7 +59,7 @@ function deploy(options: { dryRun?: boolean } = {}) {
     client: new CloudFormationClient({ region: 'eu-west-1' }),
     stackName: STACK,
     templateBody: 'Resources: {}',
-    parameters: [{ ParameterKey: 'AppName', ParameterValue: 'starter' }],
+    parameters: () => Promise.resolve([{ ParameterKey: 'AppName', ParameterValue: 'starter' }]),
     dryRun: options.dryRun,
     log: (line) => lines.push(line),
     pollIntervalMs: 0,
@@ -276,6 +280,11 @@ describe('GitHub settings printed after a deploy', () => {
       { kind: 'variable', name: 'AWS_REGION', value: 'eu-west-1' },
       {
         kind: 'variable',
+        name: 'AWS_BUILD_ROLE_ARN',
+        value: 'arn:aws:iam::111111111111:role/build',
+      },
+      {
+        kind: 'variable',
         name: 'AWS_DEPLOY_ROLE_ARN',
         value: 'arn:aws:iam::111111111111:role/deploy',
       },
@@ -337,5 +346,58 @@ describe('parseGitHubRepository', () => {
 
   it('rejects a remote that is not on GitHub', () => {
     expect(() => parseGitHubRepository('https://gitlab.com/acme/shop')).toThrow('--github-repo');
+  });
+});
+
+describe('infra:deploy flags', () => {
+  const request = (argv: string[]) =>
+    requestedParameters(stackRequest(parseVerbArgs(verb, argv), () => 'ssh-ed25519 AAAA deploy\n'));
+
+  it('accepts every flag of earlier versions', () => {
+    expect(acceptedFlags(verb)).toEqual(
+      expect.arrayContaining([
+        'stack-name',
+        'region',
+        'app',
+        'github-repo',
+        'repository-prefix',
+        'existing-oidc-provider',
+        'no-host',
+        'ssh-public-key',
+        'ssh-cidr',
+        'instance-type',
+        'vpc-id',
+        'subnet-id',
+        'dry-run',
+        'help',
+      ]),
+    );
+  });
+
+  it('sets only the parameters whose flags were passed: no defaults that would overwrite the stack', () => {
+    expect(request(['--ssh-cidr', '203.0.113.7/32'])).toEqual({ SshAllowedCidr: '203.0.113.7/32' });
+    expect(request([])).toEqual({});
+  });
+
+  it('maps the switches and reads the key file', () => {
+    expect(
+      request([
+        '--no-host',
+        '--existing-oidc-provider',
+        '--repository-prefix',
+        'team/',
+        '--data-volume-snapshot',
+        'snap-0123456789abcdef0',
+      ]),
+    ).toMatchObject({
+      CreateHost: 'false',
+      CreateOidcProvider: 'false',
+      ApiRepositoryName: expect.stringMatching(/^team\//),
+      DataVolumeSnapshotId: 'snap-0123456789abcdef0',
+    });
+    expect(request(['--host', '--ssh-public-key', 'key.pub'])).toEqual({
+      CreateHost: 'true',
+      SshPublicKey: 'ssh-ed25519 AAAA deploy',
+    });
   });
 });

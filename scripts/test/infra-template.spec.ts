@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IMAGES } from '@starter/config';
 import { type Tags, parse } from 'yaml';
-import { stackParameters } from '../src/infra/stack-config';
+import { requestedParameters, STACK_PARAMETER_KEYS } from '../src/infra/stack-config';
 
 /** CloudFormation's short-form intrinsics, read as their long form ({ Ref: x }, { 'Fn::Sub': x }). */
 const INTRINSICS = [
@@ -46,51 +47,72 @@ interface Statement {
 interface Resource {
   Type: string;
   Condition?: string;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
   Properties: Record<string, any>;
 }
 
 const templateText = readFileSync(path.resolve(__dirname, '../../infra/aws/stack.yaml'), 'utf8');
 const template = parse(templateText, { customTags }) as {
-  Parameters: Record<string, { Default?: string }>;
+  Parameters: Record<string, { Type: string; Default?: string | number; MinValue?: number }>;
+  Rules: Record<string, { Assertions: { Assert: unknown }[] }>;
   Resources: Record<string, Resource>;
-  Outputs: Record<string, unknown>;
+  Outputs: Record<string, { Value: unknown }>;
 };
 const resources = template.Resources;
+const resource = (id: string): Resource => {
+  const found = resources[id];
+  if (!found) throw new Error(`stack.yaml has no resource ${id}`);
+  return found;
+};
 const ofType = (type: string) =>
-  Object.entries(resources).filter(([, resource]) => resource.Type === type);
-const statements = (resource: Resource): Statement[] => [
-  ...((resource.Properties.AssumeRolePolicyDocument?.Statement ?? []) as Statement[]),
-  ...(
-    (resource.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((policy) => policy.PolicyDocument.Statement),
-];
+  Object.entries(resources).filter(([, candidate]) => candidate.Type === type);
+const trust = (role: Resource): Statement[] =>
+  role.Properties.AssumeRolePolicyDocument.Statement as Statement[];
+const permissions = (role: Resource): Statement[] =>
+  ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]).flatMap(
+    (policy) => policy.PolicyDocument.Statement,
+  );
 const actions = (statement: Statement): string[] => [statement.Action].flat();
+const allowedActions = (role: Resource) => permissions(role).flatMap(actions).sort();
+const REPOSITORY_ARNS = [
+  { 'Fn::GetAtt': ['ApiRepository', 'Arn'] },
+  { 'Fn::GetAtt': ['WorkerRepository', 'Arn'] },
+];
+const PUSH_ACTIONS = [
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
+];
+const userData = () => resource('Host').Properties.UserData['Fn::Base64']['Fn::Sub'] as string;
 
 describe('infra/aws/stack.yaml', () => {
   it('uses no YAML aliases, which CloudFormation rejects', () => {
     expect(templateText).not.toMatch(/[&*][A-Za-z]\w*\s*$/m);
   });
 
-  it('declares every parameter infra:deploy passes', () => {
-    const passed = stackParameters({
-      appName: 'starter',
-      githubRepository: 'acme/app',
-      repositoryPrefix: '',
-      createOidcProvider: true,
-      host: {
-        sshPublicKey: 'ssh-ed25519 AAAA',
-        sshAllowedCidr: '203.0.113.0/24',
-        instanceType: 't3.small',
-        vpcId: 'vpc-1',
-        subnetId: 'subnet-1',
-      },
-    });
-    for (const { ParameterKey } of passed)
-      expect(Object.keys(template.Parameters)).toContain(ParameterKey);
+  it('declares exactly the parameters infra:deploy plans, so an update can keep each one', () => {
+    expect(Object.keys(template.Parameters).sort()).toEqual([...STACK_PARAMETER_KEYS].sort());
+  });
+
+  it('takes the AMI as a plain id, which CloudFormation never resolves again on an update', () => {
+    for (const [name, parameter] of Object.entries(template.Parameters)) {
+      expect([name, parameter.Type]).not.toEqual([name, expect.stringMatching(/^AWS::SSM::/)]);
+    }
+    expect(templateText).not.toContain('/aws/service/');
+    expect(template.Parameters.HostImageId).toMatchObject({ Type: 'String', Default: '' });
+    expect(JSON.stringify(template.Rules)).toContain('"HostImageId"');
+    expect(resource('Host').Properties.ImageId).toEqual({ Ref: 'HostImageId' });
+  });
+
+  it('has no default for the SSH network: the rules require one with a host', () => {
+    expect(template.Parameters.SshAllowedCidr?.Default).toBe('');
+    expect(JSON.stringify(template.Rules)).toContain('"SshAllowedCidr"');
   });
 
   it('creates immutable, scanned ECR repositories for both images with the same lifecycle policy', () => {
-    const repositories = ofType('AWS::ECR::Repository').map(([, resource]) => resource.Properties);
+    const repositories = ofType('AWS::ECR::Repository').map(([, found]) => found.Properties);
     expect(repositories.map((props) => props.RepositoryName)).toEqual([
       { Ref: 'ApiRepositoryName' },
       { Ref: 'WorkerRepositoryName' },
@@ -116,74 +138,86 @@ describe('infra/aws/stack.yaml', () => {
     });
   });
 
-  it('lets only the production environment of the repository assume the deploy role', () => {
-    const [trust] = resources.DeployRole?.Properties.AssumeRolePolicyDocument
-      .Statement as Statement[];
-    expect(trust).toEqual({
-      Effect: 'Allow',
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Principal: {
-        Federated: expect.objectContaining({
-          'Fn::If': expect.arrayContaining(['ShouldCreateOidcProvider']),
-        }),
-      },
-      Condition: {
-        StringEquals: {
-          'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-          'token.actions.githubusercontent.com:sub': {
-            'Fn::Sub': 'repo:${GitHubRepository}:environment:production',
+  it.each([
+    ['DeployRole', 'repo:${GitHubRepository}:environment:production'],
+    ['BuildRole', 'repo:${GitHubRepository}:ref:refs/heads/main'],
+  ])('lets only %s assume its subject of GitHub OIDC: %s', (role, subject) => {
+    expect(trust(resource(role))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Principal: {
+          Federated: expect.objectContaining({
+            'Fn::If': expect.arrayContaining(['ShouldCreateOidcProvider']),
+          }),
+        },
+        Condition: {
+          StringEquals: {
+            'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+            'token.actions.githubusercontent.com:sub': { 'Fn::Sub': subject },
           },
         },
       },
-    });
+    ]);
   });
 
-  it('lets the deploy role push and pull the two repositories and read the production parameters, nothing else', () => {
-    const allowed = statements(resources.DeployRole as Resource).slice(1);
-    const wildcard = allowed.filter((statement) => statement.Resource === '*');
-    expect(wildcard.map(actions)).toEqual([['ecr:GetAuthorizationToken']]);
-    const registry = allowed.filter(
-      (statement) =>
-        statement.Resource !== '*' &&
-        actions(statement).some((action) => action.startsWith('ecr:')),
+  it('lets the build role push to the two repositories and nothing else', () => {
+    const build = resource('BuildRole');
+    expect(allowedActions(build)).toEqual(
+      [
+        'ecr:GetAuthorizationToken',
+        'ecr:BatchCheckLayerAvailability',
+        'ecr:BatchGetImage',
+        ...PUSH_ACTIONS,
+      ].sort(),
     );
-    // The host pulls with this role's token (registryLogin), so pull rights belong here.
-    expect(registry).toEqual([
-      expect.objectContaining({
-        Effect: 'Allow',
-        Resource: [
-          { 'Fn::GetAtt': ['ApiRepository', 'Arn'] },
-          { 'Fn::GetAtt': ['WorkerRepository', 'Arn'] },
-        ],
-      }),
-    ]);
-    expect(actions(registry[0]!).sort()).toEqual([
-      'ecr:BatchCheckLayerAvailability',
-      'ecr:BatchGetImage',
-      'ecr:CompleteLayerUpload',
-      'ecr:DescribeImages',
-      'ecr:GetDownloadUrlForLayer',
-      'ecr:InitiateLayerUpload',
-      'ecr:PutImage',
-      'ecr:UploadLayerPart',
-    ]);
-    const rest = allowed.filter(
-      (statement) => !registry.includes(statement) && statement.Resource !== '*',
-    );
-    expect(rest.length).toBeGreaterThan(0);
-    for (const statement of rest) {
-      expect(actions(statement).every((action) => action.startsWith('ssm:GetParameter'))).toBe(
-        true,
+    for (const statement of permissions(build)) {
+      expect(statement.Resource).toEqual(
+        actions(statement).includes('ecr:GetAuthorizationToken') ? '*' : REPOSITORY_ARNS,
       );
-      expect(JSON.stringify(statement.Resource)).toContain(':parameter/${AppName}/production/*');
+    }
+    expect(JSON.stringify(permissions(build))).not.toMatch(/ssm:|kms:/);
+  });
+
+  it('lets the deploy role pull, read the production parameters and decrypt them through SSM, never push', () => {
+    const deploy = resource('DeployRole');
+    expect(allowedActions(deploy)).toEqual(
+      [
+        'ecr:GetAuthorizationToken',
+        'ecr:BatchGetImage',
+        'ecr:GetDownloadUrlForLayer',
+        'ecr:BatchCheckLayerAvailability',
+        'ssm:GetParametersByPath',
+        'ssm:GetParameter',
+        'ssm:GetParameters',
+        'kms:Decrypt',
+      ].sort(),
+    );
+    for (const action of PUSH_ACTIONS) expect(allowedActions(deploy)).not.toContain(action);
+    for (const statement of permissions(deploy)) {
+      const [first] = actions(statement);
+      if (first === 'ecr:GetAuthorizationToken') expect(statement.Resource).toBe('*');
+      else if (first?.startsWith('ecr:')) expect(statement.Resource).toEqual(REPOSITORY_ARNS);
+      else if (first?.startsWith('ssm:')) {
+        expect(JSON.stringify(statement.Resource)).toContain(':parameter/${AppName}/production/*');
+      } else {
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.${AWS::URLSuffix}' } },
+          StringLike: {
+            'kms:EncryptionContext:PARAMETER_ARN': {
+              'Fn::Sub': expect.stringContaining(':parameter/${AppName}/production/*'),
+            },
+          },
+        });
+      }
     }
   });
 
   it('has no wildcard principal or action anywhere', () => {
     const roles = ofType('AWS::IAM::Role');
     expect(roles.length).toBeGreaterThan(0);
-    for (const [, resource] of roles) {
-      for (const statement of statements(resource)) {
+    for (const [, role] of roles) {
+      for (const statement of [...trust(role), ...permissions(role)]) {
         expect(JSON.stringify(statement.Principal ?? {})).not.toContain('"*"');
         for (const action of actions(statement)) expect(action).not.toMatch(/\*/);
       }
@@ -191,27 +225,162 @@ describe('infra/aws/stack.yaml', () => {
     expect(templateText).not.toContain('ecr:*');
   });
 
-  it('makes the OIDC provider and the host optional', () => {
-    expect(resources.GitHubOidcProvider?.Condition).toBe('ShouldCreateOidcProvider');
-    for (const id of ['Host', 'HostSecurityGroup', 'HostAddress']) {
+  it('makes the OIDC provider and everything of the host optional', () => {
+    expect(resource('GitHubOidcProvider').Condition).toBe('ShouldCreateOidcProvider');
+    const hostResources = Object.keys(resources).filter(
+      (id) =>
+        ![
+          'ApiRepository',
+          'WorkerRepository',
+          'GitHubOidcProvider',
+          'BuildRole',
+          'DeployRole',
+        ].includes(id),
+    );
+    expect(hostResources).toEqual(
+      expect.arrayContaining(['Host', 'DataVolume', 'DataVolumeAttachment', 'DataSnapshotPolicy']),
+    );
+    for (const id of hostResources) {
       expect([id, resources[id]?.Condition]).toEqual([id, 'ShouldCreateHost']);
     }
   });
 
-  it('gives the host no AWS role: it pulls with the token the deploy sends', () => {
-    expect(ofType('AWS::IAM::InstanceProfile')).toEqual([]);
-    expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['DeployRole']);
-    expect(resources.Host?.Properties).not.toHaveProperty('IamInstanceProfile');
+  it('gives the host a role for Session Manager only, without the parameter reads of AmazonSSMManagedInstanceCore', () => {
+    const role = resource('HostRole');
+    expect(trust(role)).toEqual([
+      expect.objectContaining({
+        Action: 'sts:AssumeRole',
+        Principal: { Service: { 'Fn::Sub': 'ec2.${AWS::URLSuffix}' } },
+      }),
+    ]);
+    expect(role.Properties).not.toHaveProperty('ManagedPolicyArns');
+    expect(allowedActions(role)).toEqual(
+      [
+        'ssm:UpdateInstanceInformation',
+        'ssmmessages:CreateControlChannel',
+        'ssmmessages:CreateDataChannel',
+        'ssmmessages:OpenControlChannel',
+        'ssmmessages:OpenDataChannel',
+      ].sort(),
+    );
+    expect(resource('HostInstanceProfile').Properties.Roles).toEqual([{ Ref: 'HostRole' }]);
+    expect(resource('Host').Properties.IamInstanceProfile).toEqual({ Ref: 'HostInstanceProfile' });
+    expect(template.Outputs.HostInstanceId?.Value).toEqual({ Ref: 'Host' });
+  });
+
+  it("requires IMDSv2, out of the containers' reach, through the launch template", () => {
+    const data = resource('HostLaunchTemplate').Properties.LaunchTemplateData;
+    expect(data.MetadataOptions).toEqual({
+      HttpEndpoint: 'enabled',
+      HttpTokens: 'required',
+      HttpPutResponseHopLimit: 1,
+    });
+    expect(resource('Host').Properties.LaunchTemplate).toEqual({
+      LaunchTemplateId: { Ref: 'HostLaunchTemplate' },
+      Version: { 'Fn::GetAtt': ['HostLaunchTemplate', 'LatestVersionNumber'] },
+    });
+  });
+
+  it('encrypts the root volume', () => {
+    expect(resource('Host').Properties.BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/sda1', Ebs: expect.objectContaining({ Encrypted: true }) },
+    ]);
+  });
+
+  it('keeps the data on its own encrypted volume, snapshotted when deleted or replaced', () => {
+    const volume = resource('DataVolume');
+    expect(volume).toMatchObject({
+      Type: 'AWS::EC2::Volume',
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+    });
+    expect(volume.Properties).toMatchObject({
+      Encrypted: true,
+      AvailabilityZone: { 'Fn::GetAtt': ['Host', 'AvailabilityZone'] },
+      Size: { Ref: 'DataVolumeSizeGiB' },
+    });
+    expect(resource('DataVolumeAttachment').Properties).toEqual({
+      InstanceId: { Ref: 'Host' },
+      VolumeId: { Ref: 'DataVolume' },
+      Device: '/dev/sdf',
+    });
+  });
+
+  it('restores from DataVolumeSnapshotId onto a new host: the snapshot is part of the launch template', () => {
+    expect(resource('DataVolume').Properties.SnapshotId).toEqual({
+      'Fn::If': ['HasDataVolumeSnapshot', { Ref: 'DataVolumeSnapshotId' }, { Ref: 'AWS::NoValue' }],
+    });
+    expect(template.Parameters.DataVolumeSnapshotId?.Default).toBe('');
+    expect(JSON.stringify(resource('HostLaunchTemplate').Properties.LaunchTemplateData)).toContain(
+      '{"Ref":"DataVolumeSnapshotId"}',
+    );
+  });
+
+  it('snapshots the data volume daily with Data Lifecycle Manager and keeps DataSnapshotRetentionCount of them', () => {
+    const policy = resource('DataSnapshotPolicy');
+    expect(policy.Type).toBe('AWS::DLM::LifecyclePolicy');
+    const details = policy.Properties.PolicyDetails;
+    expect(policy.Properties.State).toBe('ENABLED');
+    expect(details.ResourceTypes).toEqual(['VOLUME']);
+    expect(details.TargetTags).toHaveLength(1);
+    expect(resource('DataVolume').Properties.Tags).toContainEqual(details.TargetTags[0]);
+    expect(details.Schedules).toEqual([
+      expect.objectContaining({
+        CreateRule: expect.objectContaining({ Interval: 24, IntervalUnit: 'HOURS' }),
+        RetainRule: { Count: { Ref: 'DataSnapshotRetentionCount' } },
+      }),
+    ]);
+    expect(template.Parameters.DataSnapshotRetentionCount).toMatchObject({
+      Type: 'Number',
+      Default: 14,
+      MinValue: 1,
+    });
+    expect(policy.Properties.ExecutionRoleArn).toEqual({
+      'Fn::GetAtt': ['DataSnapshotRole', 'Arn'],
+    });
+    const role = resource('DataSnapshotRole');
+    expect(trust(role)).toEqual([
+      expect.objectContaining({ Principal: { Service: 'dlm.amazonaws.com' } }),
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toEqual([
+      {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSDataLifecycleManagerServiceRole',
+      },
+    ]);
+  });
+
+  it('mounts the data volume at /var/lib/docker/volumes before Docker is installed, and Docker requires the mount', () => {
+    const script = userData();
+    expect(script).toContain('data_mount=/var/lib/docker/volumes');
+    const mounted = script.indexOf('mount "$data_mount"');
+    expect(mounted).toBeGreaterThan(-1);
+    expect(mounted).toBeLessThan(script.indexOf('apt-get install -y docker-ce'));
+    expect(script).toContain('RequiresMountsFor=%s');
+    expect(script).toContain('/etc/systemd/system/docker.service.d/data-volume.conf');
+    // Formats only a blank volume: a restored one keeps its data.
+    expect(script).toMatch(/if ! blkid "\$data_disk" > \/dev\/null; then mkfs\.ext4/);
+    expect(script).toMatch(/UUID=\$data_uuid \$data_mount ext4 defaults,nofail/);
+  });
+
+  it('has user data that bash parses once CloudFormation substitutes it', () => {
+    const rendered = userData().replaceAll(/\$\{(\w+)\}/g, (_, name: string) => {
+      const value = { AppName: 'starter', SshPublicKey: 'ssh-ed25519 AAAA deploy' }[name];
+      if (value === undefined) throw new Error(`user data substitutes an unknown \${${name}}`);
+      return value;
+    });
+    const check = spawnSync('bash', ['-n'], { input: rendered, encoding: 'utf8' });
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
   });
 
   it('configures no registry credential helper on the host, so `docker login` can store the token', () => {
-    const userData = resources.Host?.Properties.UserData['Fn::Base64']['Fn::Sub'] as string;
-    expect(userData).not.toMatch(/credHelpers|credsStore|ecr-login|ecr-credential-helper/);
-    expect(userData).not.toContain('.docker/config.json');
+    expect(userData()).not.toMatch(/credHelpers|credsStore|ecr-login|ecr-credential-helper/);
+    expect(userData()).not.toContain('.docker/config.json');
   });
 
-  it('opens SSH only to the given network', () => {
-    const ingress = resources.HostSecurityGroup?.Properties.SecurityGroupIngress as Record<
+  it('opens SSH only to the given network, HTTP and HTTPS to all', () => {
+    const ingress = resource('HostSecurityGroup').Properties.SecurityGroupIngress as Record<
       string,
       unknown
     >[];
@@ -222,30 +391,23 @@ describe('infra/aws/stack.yaml', () => {
   });
 
   it('installs Docker with Compose, the deploy user and the release directory on the host', () => {
-    const userData = resources.Host?.Properties.UserData['Fn::Base64']['Fn::Sub'] as string;
-    expect(userData).toContain('docker-compose-plugin');
-    expect(userData).toContain('useradd --create-home --shell /bin/bash --groups docker deploy');
-    expect(userData).toContain("echo '${SshPublicKey}' > /home/deploy/.ssh/authorized_keys");
-    expect(userData).toContain('/srv/${AppName}');
+    const script = userData();
+    expect(script).toContain('docker-compose-plugin');
+    expect(script).toContain('useradd --create-home --shell /bin/bash --groups docker deploy');
+    expect(script).toContain("echo '${SshPublicKey}' > /home/deploy/.ssh/authorized_keys");
+    expect(script).toContain('/srv/${AppName}');
+  });
+
+  it('outputs both role ARNs for the GitHub variables', () => {
+    expect(template.Outputs.BuildRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['BuildRole', 'Arn'] });
+    expect(template.Outputs.DeployRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['DeployRole', 'Arn'] });
   });
 
   it('names the repositories after IMAGES in packages/config', () => {
-    const names = stackParameters({
-      appName: 'starter',
-      githubRepository: 'acme/app',
-      repositoryPrefix: 'team-',
-      createOidcProvider: false,
+    expect(requestedParameters({ repositoryPrefix: 'team-', createHost: false })).toEqual({
+      ApiRepositoryName: `team-${IMAGES.api.repository}`,
+      WorkerRepositoryName: `team-${IMAGES.worker.repository}`,
+      CreateHost: 'false',
     });
-    expect(names).toEqual(
-      expect.arrayContaining([
-        { ParameterKey: 'ApiRepositoryName', ParameterValue: `team-${IMAGES.api.repository}` },
-        {
-          ParameterKey: 'WorkerRepositoryName',
-          ParameterValue: `team-${IMAGES.worker.repository}`,
-        },
-        { ParameterKey: 'CreateHost', ParameterValue: 'false' },
-        { ParameterKey: 'CreateOidcProvider', ParameterValue: 'false' },
-      ]),
-    );
   });
 });

@@ -159,6 +159,7 @@ describe('infra:deploy and the workflows', () => {
     );
   const outputs = {
     AwsRegion: 'eu-west-1',
+    BuildRoleArn: 'arn:aws:iam::111111111111:role/build',
     DeployRoleArn: 'arn:aws:iam::111111111111:role/deploy',
     EcrRegistry: '111111111111.dkr.ecr.eu-west-1.amazonaws.com',
     SsmParameterPath: '/shop/production/',

@@ -67,7 +67,7 @@ describe('workflows', () => {
       expect([workflow.file, workflow.permissions]).toEqual([workflow.file, { contents: 'read' }]);
   });
 
-  it('grant id-token: write exactly to the jobs that assume the AWS role, all in production', () => {
+  it('grant id-token: write exactly to the jobs that assume an AWS role, each with the subject its role trusts', () => {
     for (const { workflow, id, job } of jobs) {
       const label = `${workflow.file} ${id}`;
       if (assumesAws(job)) {
@@ -75,8 +75,18 @@ describe('workflows', () => {
           label,
           { contents: 'read', 'id-token': 'write' },
         ]);
-        // The role's trust policy accepts only the production environment's subject.
-        expect([label, environmentName(job)]).toEqual([label, 'production']);
+        // infra/aws/stack.yaml: the deploy role trusts the production environment's subject; the
+        // build role trusts main's, which a job declaring an environment does not have.
+        const role = (job.steps ?? []).find((step) =>
+          step.uses?.startsWith('aws-actions/configure-aws-credentials@'),
+        )?.with?.['role-to-assume'];
+        const expected =
+          role === '${{ vars.AWS_DEPLOY_ROLE_ARN }}'
+            ? 'production'
+            : role === '${{ vars.AWS_BUILD_ROLE_ARN }}'
+              ? undefined
+              : 'an unknown role';
+        expect([label, environmentName(job)]).toEqual([label, expected]);
       } else {
         expect([label, job.permissions?.['id-token']]).toEqual([label, undefined]);
       }
@@ -219,6 +229,7 @@ describe('deploy workflow', () => {
     const [release] = jobRunning(deploy, /release:build/);
     const gate = deploy.jobs[release as string]?.if ?? '';
     for (const variable of [
+      'AWS_BUILD_ROLE_ARN',
       'AWS_DEPLOY_ROLE_ARN',
       'AWS_REGION',
       'DEPLOY_REGISTRY',

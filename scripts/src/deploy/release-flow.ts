@@ -3,6 +3,7 @@ import type { DeployConfig } from '@starter/config';
 import { createRemote } from '../lib/ssh';
 import { writeStepTimings, type StepTiming } from '../lib/step-timings';
 import { formatSeconds, runSteps, StepFailedError, type Step } from '../lib/steps';
+import { formatAuditLine } from './audit-log';
 import { DeployLock } from './deploy-lock';
 import { ReleaseHost, type HostState } from './release-host';
 
@@ -71,7 +72,13 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
   const started = performance.now();
   const audit = (result: string) =>
     host.audit(
-      `${new Date().toISOString()} actor=${actor} action=${action} release=${context.tag} result=${result} duration=${formatSeconds(performance.now() - started)}`,
+      formatAuditLine({
+        actor,
+        action,
+        release: context.tag,
+        result,
+        duration: formatSeconds(performance.now() - started),
+      }),
     );
   const steps: Step[] = [
     ...options.preflight(context),

@@ -2,6 +2,7 @@ import { parseVerbArgs, runMain } from '../lib/cli';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRemote } from '../lib/ssh';
 import { actorName } from './release-flow';
+import { formatAuditLine } from './audit-log';
 import { forceUnlock } from './deploy-lock';
 import { hostLayout } from './host-layout';
 import { ReleaseHost } from './release-host';
@@ -33,7 +34,7 @@ runMain(module, async () => {
       return;
     }
     await new ReleaseHost(remote, config).audit(
-      `${new Date().toISOString()} actor=${actorName(config)} action=unlock cleared=${JSON.stringify(holder)}`,
+      formatAuditLine({ actor: actorName(config), action: 'unlock', cleared: holder }),
     );
     process.stdout.write(`Cleared the deploy lock held by ${holder}\n`);
   } finally {

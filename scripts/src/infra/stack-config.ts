@@ -1,38 +1,196 @@
-import type { Parameter } from '@aws-sdk/client-cloudformation';
+import type { Parameter, Stack } from '@aws-sdk/client-cloudformation';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { IMAGES } from '@starter/config';
+import { explainAwsError } from '../lib/aws-errors';
 
-export interface StackSettings {
-  appName: string;
-  githubRepository: string;
-  repositoryPrefix: string;
-  createOidcProvider: boolean;
-  host?: {
-    sshPublicKey: string;
-    sshAllowedCidr: string;
-    instanceType?: string;
-    vpcId?: string;
-    subnetId?: string;
-  };
+/** Every parameter of infra/aws/stack.yaml; a test keeps the two lists equal. */
+export const STACK_PARAMETER_KEYS = [
+  'AppName',
+  'ApiRepositoryName',
+  'WorkerRepositoryName',
+  'GitHubRepository',
+  'CreateOidcProvider',
+  'CreateHost',
+  'HostInstanceType',
+  'HostImageId',
+  'HostVolumeSizeGiB',
+  'DataVolumeSizeGiB',
+  'DataVolumeSnapshotId',
+  'DataSnapshotRetentionCount',
+  'SshPublicKey',
+  'SshAllowedCidr',
+  'VpcId',
+  'SubnetId',
+] as const;
+export type StackParameterKey = (typeof STACK_PARAMETER_KEYS)[number];
+export type StackParameterValues = Partial<Record<StackParameterKey, string>>;
+
+/** Ubuntu 24.04 LTS, amd64, as Canonical publishes it per region. Read once, at the host's creation. */
+export const UBUNTU_IMAGE_PARAMETER =
+  '/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id';
+
+/** What this run of infra:deploy asks for; anything left undefined keeps its current value. */
+export interface StackRequest {
+  appName?: string;
+  githubRepository?: string;
+  repositoryPrefix?: string;
+  createOidcProvider?: boolean;
+  createHost?: boolean;
+  sshPublicKey?: string;
+  sshAllowedCidr?: string;
+  instanceType?: string;
+  imageId?: string;
+  rootVolumeSizeGiB?: string;
+  dataVolumeSizeGiB?: string;
+  dataVolumeSnapshotId?: string;
+  snapshotRetentionCount?: string;
+  vpcId?: string;
+  subnetId?: string;
 }
 
-/** CloudFormation parameters of infra/aws/stack.yaml; repository names come from IMAGES. */
-export function stackParameters(settings: StackSettings): Parameter[] {
-  const values: Record<string, string | undefined> = {
-    AppName: settings.appName,
-    ApiRepositoryName: `${settings.repositoryPrefix}${IMAGES.api.repository}`,
-    WorkerRepositoryName: `${settings.repositoryPrefix}${IMAGES.worker.repository}`,
-    GitHubRepository: settings.githubRepository,
-    CreateOidcProvider: String(settings.createOidcProvider),
-    CreateHost: String(Boolean(settings.host)),
-    SshPublicKey: settings.host?.sshPublicKey,
-    SshAllowedCidr: settings.host?.sshAllowedCidr,
-    HostInstanceType: settings.host?.instanceType,
-    VpcId: settings.host?.vpcId,
-    SubnetId: settings.host?.subnetId,
+/** The parameters this run sets explicitly; repository names come from IMAGES. */
+export function requestedParameters(request: StackRequest): StackParameterValues {
+  const prefix = request.repositoryPrefix;
+  const flag = (value: boolean | undefined) => (value === undefined ? undefined : String(value));
+  const values: StackParameterValues = {
+    AppName: request.appName,
+    ApiRepositoryName: prefix === undefined ? undefined : `${prefix}${IMAGES.api.repository}`,
+    WorkerRepositoryName: prefix === undefined ? undefined : `${prefix}${IMAGES.worker.repository}`,
+    GitHubRepository: request.githubRepository,
+    CreateOidcProvider: flag(request.createOidcProvider),
+    CreateHost: flag(request.createHost),
+    HostInstanceType: request.instanceType,
+    HostImageId: request.imageId,
+    HostVolumeSizeGiB: request.rootVolumeSizeGiB,
+    DataVolumeSizeGiB: request.dataVolumeSizeGiB,
+    DataVolumeSnapshotId: request.dataVolumeSnapshotId,
+    DataSnapshotRetentionCount: request.snapshotRetentionCount,
+    SshPublicKey: request.sshPublicKey,
+    SshAllowedCidr: request.sshAllowedCidr,
+    VpcId: request.vpcId,
+    SubnetId: request.subnetId,
   };
-  return Object.entries(values).flatMap(([ParameterKey, ParameterValue]) =>
-    ParameterValue === undefined ? [] : [{ ParameterKey, ParameterValue }],
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
+
+export interface ParameterPlanContext {
+  /** The stack being updated; undefined when it is created. */
+  existing: Stack | undefined;
+  /** owner/name of the repository, asked only when a stack is created without one. */
+  defaultGitHubRepository: () => Promise<string>;
+  /** The current Ubuntu AMI, asked only when a host is created without --image-id. */
+  resolveImageId: () => Promise<string>;
+}
+
+/**
+ * The parameters of a create or update. On update every parameter this run does not set is sent
+ * as UsePreviousValue, never left to the template's default (a forgotten --subnet-id would replace
+ * the host), and the AMI stays the one the host was created from.
+ */
+export async function planParameters(
+  requested: StackParameterValues,
+  context: ParameterPlanContext,
+): Promise<Parameter[]> {
+  const previous = new Map(
+    (context.existing?.Parameters ?? []).flatMap((parameter) =>
+      parameter.ParameterKey ? [[parameter.ParameterKey, parameter] as const] : [],
+    ),
   );
+  const values: StackParameterValues = { ...requested };
+  if (!context.existing) {
+    values.ApiRepositoryName ??= IMAGES.api.repository;
+    values.WorkerRepositoryName ??= IMAGES.worker.repository;
+    values.GitHubRepository ??= await context.defaultGitHubRepository();
+    values.CreateHost ??= 'true';
+  }
+  const effective = (key: StackParameterKey) => values[key] ?? previous.get(key)?.ParameterValue;
+
+  if (effective('CreateHost') === 'true') {
+    if (!effective('SshPublicKey') || !effective('SshAllowedCidr')) {
+      throw new Error(
+        'A host needs --ssh-public-key <file> and --ssh-cidr <cidr> (or pass --no-host).',
+      );
+    }
+    const image = previous.get('HostImageId');
+    if (values.HostImageId === undefined) {
+      if (image?.ResolvedValue) {
+        // A stack made by the earlier template, whose HostImageId was an SSM parameter path:
+        // pin the AMI the host runs, which CloudFormation resolved at the last update.
+        values.HostImageId = image.ResolvedValue;
+      } else if (!image?.ParameterValue) {
+        values.HostImageId = await context.resolveImageId();
+      }
+    }
+  }
+
+  return STACK_PARAMETER_KEYS.flatMap((ParameterKey): Parameter[] => {
+    const ParameterValue = values[ParameterKey];
+    if (ParameterValue !== undefined) return [{ ParameterKey, ParameterValue }];
+    // A parameter the stack does not have yet takes the template's default.
+    return previous.has(ParameterKey) ? [{ ParameterKey, UsePreviousValue: true }] : [];
+  });
+}
+
+/** One line per parameter: its value and whether this run sets it or keeps it. */
+export function describeParameters(parameters: Parameter[], existing: Stack | undefined): string[] {
+  const previous = new Map(
+    (existing?.Parameters ?? []).map(({ ParameterKey, ParameterValue, ResolvedValue }) => [
+      ParameterKey,
+      ResolvedValue ?? ParameterValue,
+    ]),
+  );
+  const shown = (value: string | undefined) =>
+    value === undefined
+      ? '(template default)'
+      : value.length > 60
+        ? `${value.slice(0, 57)}...`
+        : value || "''";
+  return [
+    'Parameters:',
+    ...parameters.map(({ ParameterKey, ParameterValue, UsePreviousValue }) => {
+      if (UsePreviousValue)
+        return `  ${ParameterKey} = ${shown(previous.get(ParameterKey))} (kept)`;
+      const before = previous.get(ParameterKey);
+      const change = !existing || before === ParameterValue ? '' : ` (was ${shown(before)})`;
+      return `  ${ParameterKey} = ${shown(ParameterValue)}${change}`;
+    }),
+  ];
+}
+
+export async function resolveUbuntuImageId(client: SSMClient): Promise<string> {
+  try {
+    const { Parameter: parameter } = await client.send(
+      new GetParameterCommand({ Name: UBUNTU_IMAGE_PARAMETER }),
+    );
+    if (!parameter?.Value?.startsWith('ami-')) {
+      throw new Error(`${UBUNTU_IMAGE_PARAMETER} holds no AMI id`);
+    }
+    return parameter.Value;
+  } catch (error) {
+    throw explainAwsError(error, `resolving Ubuntu's AMI (${UBUNTU_IMAGE_PARAMETER})`);
+  }
+}
+
+/** The app name and repository prefix the stack was deployed with, from its parameters. */
+export function stackIdentity(parameters: Record<string, string>): {
+  appName: string;
+  repositoryPrefix: string;
+  githubRepository: string;
+} {
+  const { AppName, ApiRepositoryName, GitHubRepository } = parameters;
+  if (!AppName || !ApiRepositoryName || !GitHubRepository) {
+    throw new Error('The stack has no AppName, ApiRepositoryName or GitHubRepository parameter');
+  }
+  if (!ApiRepositoryName.endsWith(IMAGES.api.repository)) {
+    throw new Error(
+      `The stack's ApiRepositoryName ${ApiRepositoryName} does not end in ${IMAGES.api.repository}`,
+    );
+  }
+  return {
+    appName: AppName,
+    repositoryPrefix: ApiRepositoryName.slice(0, -IMAGES.api.repository.length),
+    githubRepository: GitHubRepository,
+  };
 }
 
 /** owner/name from an `origin` URL in SSH or HTTPS form. */
@@ -61,7 +219,7 @@ export interface GitHubSetting {
  */
 export function githubSettings(
   outputs: Record<string, string>,
-  stack: Pick<StackSettings, 'appName' | 'repositoryPrefix'>,
+  stack: { appName: string; repositoryPrefix: string },
 ): GitHubSetting[] {
   const required = (key: string): string => {
     const value = outputs[key];
@@ -71,6 +229,7 @@ export function githubSettings(
   };
   const settings: GitHubSetting[] = [
     { kind: 'variable', name: 'AWS_REGION', value: required('AwsRegion') },
+    { kind: 'variable', name: 'AWS_BUILD_ROLE_ARN', value: required('BuildRoleArn') },
     { kind: 'variable', name: 'AWS_DEPLOY_ROLE_ARN', value: required('DeployRoleArn') },
     { kind: 'variable', name: 'DEPLOY_REGISTRY', value: required('EcrRegistry') },
     { kind: 'variable', name: 'DEPLOY_SSM_PATH', value: required('SsmParameterPath') },

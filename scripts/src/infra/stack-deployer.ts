@@ -14,12 +14,16 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { explainAwsError } from '../lib/aws-errors';
 
 export interface DeployStackOptions {
   client: CloudFormationClient;
   stackName: string;
   templateBody: string;
-  parameters: Parameter[];
+  /** The parameters of a new stack (existing undefined) or of an update of `existing`. */
+  parameters: (existing: Stack | undefined) => Promise<Parameter[]>;
+  /** Reasons not to execute the change set (shown, then the change set is deleted); [] to run it. */
+  review?: (changes: Change[]) => string[];
   /** Create and print the change set, then delete it instead of executing it. */
   dryRun?: boolean;
   log?: (line: string) => void;
@@ -28,8 +32,12 @@ export interface DeployStackOptions {
 }
 
 export type DeployStackResult =
-  | { outcome: 'created' | 'updated' | 'unchanged'; outputs: Record<string, string> }
-  | { outcome: 'dry-run'; changes: Change[] };
+  | {
+      outcome: 'created' | 'updated' | 'unchanged';
+      outputs: Record<string, string>;
+      parameters: Record<string, string>;
+    }
+  | { outcome: 'dry-run'; changes: Change[]; refusals: string[] };
 
 const NO_CHANGES = /didn't contain changes|No updates are to be performed/;
 const SUCCESS_STATUSES = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE']);
@@ -52,6 +60,7 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
   const changeSetType =
     existing && existing.StackStatus !== 'REVIEW_IN_PROGRESS' ? 'UPDATE' : 'CREATE';
   const changeSetName = `infra-deploy-${now().getTime()}`;
+  const parameters = await options.parameters(changeSetType === 'UPDATE' ? existing : undefined);
 
   log(
     `${changeSetType === 'CREATE' ? 'Creating' : 'Updating'} stack ${stackName}: preparing change set`,
@@ -62,7 +71,7 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
       ChangeSetName: changeSetName,
       ChangeSetType: changeSetType,
       TemplateBody: options.templateBody,
-      Parameters: options.parameters,
+      Parameters: parameters,
       Capabilities: ['CAPABILITY_IAM'],
     }),
   );
@@ -73,7 +82,7 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
     if (NO_CHANGES.test(changeSet.StatusReason ?? '')) {
       await client.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId }));
       log(`Stack ${stackName} is up to date: no changes.`);
-      return { outcome: 'unchanged', outputs: await stackOutputs(client, stackName) };
+      return { outcome: 'unchanged', ...(await settledStack(client, stackName)) };
     }
     throw new Error(
       `Change set ${changeSetName} failed: ${changeSet.StatusReason ?? 'no reason given'}`,
@@ -82,14 +91,26 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
 
   const changes = changeSet.Changes ?? [];
   for (const line of describeChanges(changes)) log(line);
+  const refusals = options.review?.(changes) ?? [];
 
-  if (options.dryRun) {
+  const discard = async () => {
     await client.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId }));
     // Creating a change set for a new stack creates an empty stack; leave nothing behind.
     if (changeSetType === 'CREATE')
       await client.send(new DeleteStackCommand({ StackName: stackName }));
+  };
+  if (options.dryRun) {
+    await discard();
+    if (refusals.length)
+      log(`Without --dry-run this would be refused:\n  ${refusals.join('\n  ')}`);
     log('Dry run: change set deleted, nothing was changed.');
-    return { outcome: 'dry-run', changes };
+    return { outcome: 'dry-run', changes, refusals };
+  }
+  if (refusals.length) {
+    await discard();
+    throw new Error(
+      `Change set ${changeSetName} refused, nothing was changed:\n  ${refusals.join('\n  ')}`,
+    );
   }
 
   const startedAt = now();
@@ -98,6 +119,7 @@ export async function deployStack(options: DeployStackOptions): Promise<DeploySt
   return {
     outcome: changeSetType === 'CREATE' ? 'created' : 'updated',
     outputs: outputsOf(stack),
+    parameters: parametersOf(stack),
   };
 }
 
@@ -110,7 +132,7 @@ async function describeStack(
     return Stacks?.[0];
   } catch (error) {
     if (error instanceof Error && /does not exist/.test(error.message)) return undefined;
-    throw error;
+    throw explainAwsError(error, `reading stack ${stackName}`);
   }
 }
 
@@ -138,7 +160,22 @@ async function waitForChangeSet(
     const changeSet = await client.send(
       new DescribeChangeSetCommand({ ChangeSetName: changeSetId }),
     );
-    if (changeSet.Status === 'CREATE_COMPLETE' || changeSet.Status === 'FAILED') return changeSet;
+    if (changeSet.Status === 'FAILED') return changeSet;
+    if (changeSet.Status === 'CREATE_COMPLETE') {
+      // Every change counts for the review, not only the first page's.
+      const changes = [...(changeSet.Changes ?? [])];
+      for (let next = changeSet.NextToken; next;) {
+        const page = await client.send(
+          new DescribeChangeSetCommand({ ChangeSetName: changeSetId, NextToken: next }),
+        );
+        changes.push(...(page.Changes ?? []));
+        next = page.NextToken;
+      }
+      return { ...changeSet, Changes: changes, NextToken: undefined };
+    }
+    if (changeSet.Status !== 'CREATE_PENDING' && changeSet.Status !== 'CREATE_IN_PROGRESS') {
+      throw new Error(`Change set ${changeSetId} is ${changeSet.Status ?? 'in no known status'}`);
+    }
     await sleep(pollIntervalMs);
   }
 }
@@ -149,8 +186,15 @@ export function describeChanges(changes: Change[]): string[] {
   return [
     'Change set:',
     ...changes.map(({ ResourceChange: change }) => {
-      const replacement = change?.Replacement === 'True' ? ' (replacement)' : '';
-      return `  ${change?.Action ?? '?'} ${change?.LogicalResourceId ?? '?'} ${change?.ResourceType ?? ''}${replacement}`;
+      const replacement =
+        change?.Replacement === 'True'
+          ? ' (replacement)'
+          : change?.Replacement === 'Conditional'
+            ? ' (replacement: conditional)'
+            : '';
+      // Delete, Snapshot, ReplaceAndSnapshot...: what happens to the old resource.
+      const policy = change?.PolicyAction ? ` [${change.PolicyAction}]` : '';
+      return `  ${change?.Action ?? '?'} ${change?.LogicalResourceId ?? '?'} ${change?.ResourceType ?? ''}${replacement}${policy}`;
     }),
   ];
 }
@@ -225,19 +269,27 @@ function formatEvent(event: StackEvent): string {
   return `${time}  ${event.ResourceStatus ?? ''}  ${event.LogicalResourceId ?? ''} (${event.ResourceType ?? ''})${reason}`;
 }
 
-async function stackOutputs(
+async function settledStack(
   client: CloudFormationClient,
   stackName: string,
-): Promise<Record<string, string>> {
+): Promise<{ outputs: Record<string, string>; parameters: Record<string, string> }> {
   const stack = await describeStack(client, stackName);
   if (!stack) throw new Error(`Stack ${stackName} disappeared`);
-  return outputsOf(stack);
+  return { outputs: outputsOf(stack), parameters: parametersOf(stack) };
 }
 
 function outputsOf(stack: Stack): Record<string, string> {
   return Object.fromEntries(
     (stack.Outputs ?? []).flatMap(({ OutputKey, OutputValue }) =>
       OutputKey && OutputValue !== undefined ? [[OutputKey, OutputValue]] : [],
+    ),
+  );
+}
+
+function parametersOf(stack: Stack): Record<string, string> {
+  return Object.fromEntries(
+    (stack.Parameters ?? []).flatMap(({ ParameterKey, ParameterValue }) =>
+      ParameterKey && ParameterValue !== undefined ? [[ParameterKey, ParameterValue]] : [],
     ),
   );
 }
