@@ -28,6 +28,7 @@ export function rehearsalDeployment(stack: RehearsalStack, id: string): Rehearsa
     fixture: {
       vars: {
         AWS_REGION: 'eu-west-1',
+        AWS_BUILD_ROLE_ARN: 'arn:aws:iam::000000000000:role/replay-build',
         AWS_DEPLOY_ROLE_ARN: 'arn:aws:iam::000000000000:role/replay-deploy',
         DEPLOY_REGISTRY: stack.registry,
         DEPLOY_REPOSITORY_PREFIX: repositoryPrefix,
