@@ -730,6 +730,18 @@ function tail(logFile: string, masks: string[], lines = 40): string {
   );
 }
 
+// Steps run in process groups of their own (so a timeout ends everything they started); these
+// are ended with the replay's process, which would otherwise leave them running.
+const runningSteps = new Set<number>();
+function killGroup(group: number): void {
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+process.on('exit', () => runningSteps.forEach(killGroup));
+
 /** Runs one step's command line, its output (secrets masked) in its log file; resolves its exit code. */
 function execute(
   run: Run,
@@ -749,15 +761,12 @@ function execute(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    runningSteps.add(child.pid!);
     const logStream = createWriteStream(options.logFile);
     const timer = setTimeout(
       () => {
         logStream.write(`\nThe job ran longer than its timeout-minutes: killed\n`);
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
+        killGroup(child.pid!);
       },
       Math.max(options.timeoutMs, 0),
     );
@@ -782,6 +791,7 @@ function execute(
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      runningSteps.delete(child.pid!);
       logStream.end(() => resolve(code ?? (signal ? 128 : 1)));
     });
   });

@@ -46,6 +46,13 @@ function parseInputs(values: unknown): Record<string, string> {
 
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
+  // Through process.exit, so the steps still running are ended with the replay.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => process.exit(code));
+  }
   const event = args.event ?? 'push';
   if (!(REPLAY_EVENTS as readonly string[]).includes(event)) {
     throw new Error(`--event must be one of ${REPLAY_EVENTS.join(', ')}, not "${event}"`);
