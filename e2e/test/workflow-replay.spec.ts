@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { loadAppEnvironment } from '@starter/scripts/lib/app-secrets';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import { jobOrder } from '../workflows/job-order';
 import {
@@ -17,6 +18,7 @@ import {
   stepEnvironment,
 } from '../workflows/runner-files';
 import { isAssumedPassed, preflight } from '../workflows/replay';
+import { startSsmStandIn } from '../workflows/ssm-stand-in';
 import { loadWorkflow } from '../workflows/workflow-model';
 
 beforeAll(loadExpressionEngine);
@@ -201,4 +203,48 @@ describe('the workflows of this repository', () => {
       expect(workflow.jobs.length).toBeGreaterThan(0);
     },
   );
+});
+
+describe('the SSM stand-in', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it("answers the scripts' real SSM code path with the parameters directly under the path, and refuses any other call", async () => {
+    const standIn = await startSsmStandIn({
+      '/app/production/DATABASE_URL': 'postgres://app:secret@postgres:5432/app',
+      '/app/production/REDIS_URL': 'redis://redis:6379',
+      '/app/production/JWT_SECRET': 'a'.repeat(48),
+      '/app/production/nested/IGNORED': 'x',
+      '/other/production/JWT_SECRET': 'b'.repeat(48),
+    });
+    try {
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'AKIAREPLAYREPLAYTEST',
+        AWS_SECRET_ACCESS_KEY: 'replay-secret-access-key',
+        AWS_ENDPOINT_URL_SSM: standIn.endpoint,
+      });
+      await expect(
+        loadAppEnvironment({ source: 'ssm', path: '/app/production/' }, 'eu-west-1'),
+      ).resolves.toEqual({
+        DATABASE_URL: 'postgres://app:secret@postgres:5432/app',
+        REDIS_URL: 'redis://redis:6379',
+        JWT_SECRET: 'a'.repeat(48),
+        NODE_ENV: 'production',
+      });
+      const other = await fetch(standIn.endpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'AmazonSSM.PutParameter' },
+        body: '{}',
+      });
+      expect(other.status).toBe(400);
+      expect(standIn.calls).toEqual([
+        'AmazonSSM.GetParametersByPath /app/production/',
+        'AmazonSSM.PutParameter',
+      ]);
+    } finally {
+      await standIn.stop();
+    }
+  });
 });
