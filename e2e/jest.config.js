@@ -1,4 +1,9 @@
 const { jestConfig } = require('@starter/testing/jest-config');
 const { withNativeDynamicImport } = require('./jest-native-import');
 
-module.exports = withNativeDynamicImport(jestConfig());
+// The pipeline runs the workspace packages from their sources (tsx --conditions=@starter/source),
+// and so do its tests.
+module.exports = {
+  ...withNativeDynamicImport(jestConfig({ packageDir: __dirname })),
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@starter/source'] },
+};

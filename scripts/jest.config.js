@@ -1,3 +1,8 @@
 const { jestConfig } = require('@starter/testing/jest-config');
 
-module.exports = jestConfig();
+// The pipeline runs the workspace packages from their sources (tsx --conditions=@starter/source),
+// and so do its tests.
+module.exports = {
+  ...jestConfig({ packageDir: __dirname }),
+  testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@starter/source'] },
+};

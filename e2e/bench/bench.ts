@@ -1,24 +1,24 @@
-import { parseArgs } from 'node:util';
 import { $ } from 'zx';
+import { parseVerbArgs } from '@starter/scripts/lib/cli';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 
-const USAGE = `Usage: pnpm bench [--quick]
-
-Builds the workspace (turbo), starts PostgreSQL and Redis as the tests do, runs the built API and
-worker as production would, and loads them from 127.0.0.1 with autocannon next to a bare Fastify +
-pg server and a bare BullMQ worker doing the same work. Prints one JSON line per workload, timing
-and target on stdout (progress on stderr), and a table at the end.
-
-  --quick   1 run of 3 s per workload and a 2,000-job drain: a smoke test, not a measurement
-`;
+export const verb = {
+  usage: 'pnpm bench [--quick]',
+  description: [
+    'Builds the workspace (turbo), starts PostgreSQL and Redis as the tests do, runs the built API and',
+    'worker as production would, and loads them from 127.0.0.1 with autocannon next to a bare Fastify +',
+    'pg server and a bare BullMQ worker doing the same work. Prints one JSON line per workload, timing',
+    'and target on stdout (progress on stderr), and a table at the end.',
+    '',
+    '  --quick   1 run of 3 s per workload and a 2,000-job drain: a smoke test, not a measurement',
+  ].join('\n'),
+  options: { quick: { type: 'boolean', default: false } },
+} as const;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    args: process.argv.slice(2).filter((arg) => arg !== '--'),
-    options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean' } },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
+  const values = parseVerbArgs(verb);
+  if (values.dryRun) {
+    process.stdout.write(`[dry-run] ${verb.description}\n`);
     return;
   }
   $.cwd = REPO_ROOT;

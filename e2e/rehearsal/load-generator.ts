@@ -5,7 +5,7 @@ export interface LoadReport {
   failed: number;
   /** The first few failures, to explain them. */
   failures: string[];
-  /** Which release answered, in order of first appearance, with counts. */
+  /** Which release answered (the proxy's X-Release header), in order of first appearance, with counts. */
   releases: Map<string, number>;
 }
 
@@ -15,7 +15,17 @@ export interface LoadReport {
  */
 export function startLoad(
   url: string,
-  { concurrency = 4, maxRequests = 50_000, pauseMs = 10 } = {},
+  {
+    concurrency = 4,
+    maxRequests = 50_000,
+    pauseMs = 10,
+    headers = {},
+  }: {
+    concurrency?: number;
+    maxRequests?: number;
+    pauseMs?: number;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const report: LoadReport = { ok: 0, failed: 0, failures: [], releases: new Map() };
   let stopped = false;
@@ -29,7 +39,7 @@ export function startLoad(
           report.failures.push(`${new Date().toISOString()} ${reason}`);
         resolve();
       };
-      const outgoing = http.get(url, { agent: false, timeout: 5000 }, (response) => {
+      const outgoing = http.get(url, { agent: false, timeout: 5000, headers }, (response) => {
         let body = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (body += chunk));
@@ -37,7 +47,7 @@ export function startLoad(
         response.on('end', () => {
           if (response.statusCode !== 200)
             return fail(`HTTP ${response.statusCode}: ${body.slice(0, 100)}`);
-          const release = (JSON.parse(body) as { release?: string }).release ?? '?';
+          const release = String(response.headers['x-release'] ?? '?');
           report.ok += 1;
           report.releases.set(release, (report.releases.get(release) ?? 0) + 1);
           resolve();

@@ -1,3 +1,3 @@
 const { jestConfig } = require('@starter/testing/jest-config');
 
-module.exports = jestConfig();
+module.exports = jestConfig({ packageDir: __dirname });

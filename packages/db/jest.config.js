@@ -1,3 +1,6 @@
 const { jestConfig } = require('@starter/testing/jest-config');
 
-module.exports = jestConfig({ globalSetup: require.resolve('./test/global-setup.ts') });
+module.exports = jestConfig({
+  packageDir: __dirname,
+  globalSetup: require.resolve('./test/global-setup.ts'),
+});

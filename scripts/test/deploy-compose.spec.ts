@@ -50,7 +50,8 @@ const config: DeployConfig = {
   }),
 };
 const layout = hostLayout(config);
-const variables = composeVariables(config, layout, TAG);
+const DIGESTS = { api: `sha256:${'a'.repeat(64)}`, worker: `sha256:${'b'.repeat(64)}` };
+const variables = composeVariables(config, layout, TAG, DIGESTS);
 const text = readFileSync(PRODUCTION_COMPOSE_FILE, 'utf8');
 /** Compose interpolates values, not comments. */
 const values = text
@@ -78,15 +79,20 @@ describe('infra/compose.production.yml', () => {
     expect([...used].sort()).toEqual(Object.keys(variables).sort());
   });
 
-  it("runs each release's images from the registry by their commit tag, never latest, and builds nothing", () => {
-    expect(services.api?.image).toBe(imageReference(config, 'api', TAG));
-    expect(services.worker?.image).toBe(imageReference(config, 'worker', TAG));
-    expect(text).toContain('image: ${REGISTRY:?}/${API_REPOSITORY:?}:${IMAGE_TAG:?}');
+  it("runs each release's images from the registry by the digests the deploy found, never latest, and builds nothing", () => {
+    const byDigest = (image: 'api' | 'worker') =>
+      imageReference(config, image, TAG).replace(`:${TAG}`, `@${DIGESTS[image]}`);
+    expect(services.api?.image).toBe(byDigest('api'));
+    expect(services.worker?.image).toBe(byDigest('worker'));
+    expect(text).toContain('image: ${REGISTRY:?}/${API_REPOSITORY:?}@${API_DIGEST:?}');
     for (const [name, service] of Object.entries(services)) {
       expect([name, service.build]).toEqual([name, undefined]);
-      expect(service.image).toMatch(/:[\w.-]+$/);
+      expect(service.image).toMatch(/(:[\w.-]+|@sha256:[0-9a-f]{64})$/);
       expect(service.image).not.toMatch(/:latest$/);
     }
+    expect(() => composeVariables(config, layout, TAG, { ...DIGESTS, api: 'latest' })).toThrow(
+      'the api image digest is not sha256: latest',
+    );
   });
 
   it('restarts every service unless stopped and rotates its json-file logs', () => {

@@ -13,6 +13,8 @@ const config: DeployConfig = {
   }),
 };
 
+const DIGESTS = { api: `sha256:${'a'.repeat(64)}`, worker: `sha256:${'b'.repeat(64)}` };
+
 /** Records the scripts a ReleaseHost sends to the host (which answers nothing). */
 function recordingHost() {
   const scripts: { script: string; input?: string }[] = [];
@@ -30,7 +32,7 @@ function recordingHost() {
 describe('the commands a deploy, a rollback or a failed release run on the host', () => {
   it('never take down, recreate or remove volumes of the long-lived project', async () => {
     const { host, scripts } = recordingHost();
-    await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n");
+    await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", DIGESTS);
     await host.startDataServices('bbbbbbbbbbbb', "POSTGRES_PASSWORD='x'\n");
     await host.switchApi('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
     await host.replaceWorker('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
@@ -48,7 +50,7 @@ describe('the commands a deploy, a rollback or a failed release run on the host'
     ]);
     expect(commands).not.toMatch(/ -p shop .*\bdown\b/);
     expect(commands).not.toMatch(
-      /--volumes|\s-v\b|volume rm|--remove-orphans|--force-recreate|prune|\brm -f\b/,
+      /--volumes|\s-v\b|volume rm|--remove-orphans|--force-recreate|prune|\bdocker( compose [^\n]*| container)? rm\b/,
     );
   });
 

@@ -28,6 +28,8 @@ describe('release:build', () => {
     expect(parseBuildCache(undefined)).toBe('local');
     expect(buildCommand(BUILD)).toEqual([
       'build',
+      '--provenance=false',
+      '--sbom=false',
       '-f',
       '/repo/Dockerfile.app',
       '-t',
@@ -55,6 +57,7 @@ describe('release:build', () => {
       '--cache-to',
       'type=gha,scope=starter-api,mode=max,ignore-error=true',
     ]);
+    expect(command.slice(7, 9)).toEqual(['--provenance=false', '--sbom=false']);
     expect(command.at(-1)).toBe('/repo');
   });
 

@@ -33,7 +33,9 @@ describe('test summary', () => {
   });
 
   it('prints the closing line CI reads', () => {
-    expect(formatSummary({ passed: 7, failed: 0, skipped: 0 })).toBe('7 passed, 0 failed');
+    expect(formatSummary({ passed: 7, failed: 0, skipped: 0 })).toBe(
+      '7 passed, 0 failed, 0 skipped',
+    );
     expect(formatSummary({ passed: 7, failed: 2, skipped: 1 })).toBe(
       '7 passed, 2 failed, 1 skipped',
     );

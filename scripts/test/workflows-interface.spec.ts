@@ -94,11 +94,13 @@ describe('workflow calls and the scripts they run', () => {
     expect(unacceptedFlags('pnpm run images:test --sha "$SHA"')).toEqual(['images:test --sha']);
   });
 
-  it('set only DEPLOY_* settings of the config schema for deploy and rollback, and every required one', () => {
+  it('set only DEPLOY_* settings of the config schema for deploy, rollback and unlock, and every required one', () => {
     const hostSteps = steps.filter(({ step }) => HOST_VERBS.test(step.run ?? ''));
     expect(hostSteps.map(({ workflow }) => workflow.file).sort()).toEqual([
       'deploy.yml',
       'rollback.yml',
+      'unlock.yml',
+      'unlock.yml',
     ]);
     const known = [...schemaKeys(registryEnvSchema), ...schemaKeys(deployEnvSchema)];
     for (const { workflow, job, step } of hostSteps) {

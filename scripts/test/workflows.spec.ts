@@ -40,11 +40,12 @@ const jobRunning = (workflow: Workflow, pattern: RegExp): string[] =>
     .map(([id]) => id);
 
 describe('workflows', () => {
-  it('are the CI, deploy and rollback workflows', () => {
+  it('are the CI, deploy, rollback and unlock workflows', () => {
     expect(workflows.map(({ file }) => file).sort()).toEqual([
       'ci.yml',
       'deploy.yml',
       'rollback.yml',
+      'unlock.yml',
     ]);
   });
 
@@ -225,6 +226,24 @@ describe('deploy workflow', () => {
     expect(summary?.if).toBe('always()');
   });
 
+  it('checks out full history where the commit order is checked, and by hand deploys only commits of main', () => {
+    const [release] = jobRunning(deploy, /release:build/);
+    const [deployer] = jobRunning(deploy, /pnpm run deploy\b/);
+    for (const id of [release, deployer]) {
+      const checkout = deploy.jobs[id as string]?.steps?.find((step) =>
+        step.uses?.startsWith('actions/checkout@'),
+      );
+      expect([id, checkout?.with?.['fetch-depth']]).toEqual([id, 0]);
+    }
+    const steps = deploy.jobs[release as string]?.steps ?? [];
+    const onMain = steps.findIndex((step) =>
+      step.run?.includes('git merge-base --is-ancestor "$SHA" origin/main'),
+    );
+    expect(steps[onMain]?.if).toBe("github.event_name == 'workflow_dispatch'");
+    expect(steps[onMain]?.run).toMatch(/::error .*not a commit of main.*exit 1/s);
+    expect(onMain).toBeLessThan(steps.findIndex((step) => step.run?.includes('release:build')));
+  });
+
   it('skips releasing and deploying with a notice until the deploy variables are set', () => {
     const [release] = jobRunning(deploy, /release:build/);
     const gate = deploy.jobs[release as string]?.if ?? '';
@@ -256,6 +275,31 @@ describe('rollback workflow', () => {
     expect(environmentName(job)).toBe('production');
     expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
     expect(runCommands(job)).toContain('pnpm run rollback --sha "$SHA"');
+  });
+
+  it('reads the current app settings from SSM with the deploy role', () => {
+    const [id] = jobRunning(rollback, /pnpm run rollback\b/);
+    expect(assumesAws(rollback.jobs[id as string] as Job)).toBe(true);
+  });
+});
+
+describe('unlock workflow', () => {
+  const unlock = byFile('unlock.yml');
+
+  it('runs by hand, in production, in the deploy concurrency group; --force only when asked', () => {
+    expect(Object.keys(unlock.on)).toEqual(['workflow_dispatch']);
+    expect(unlock.on.workflow_dispatch).toMatchObject({
+      inputs: { force: { type: 'boolean', default: false } },
+    });
+    const [id] = jobRunning(unlock, /pnpm run deploy:unlock\b/);
+    const job = unlock.jobs[id as string] as Job;
+    expect(environmentName(job)).toBe('production');
+    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
+    const calls = (job.steps ?? []).filter((step) => step.run?.includes('deploy:unlock'));
+    expect(calls.map(({ if: condition, run }) => [condition, run])).toEqual([
+      ['${{ !inputs.force }}', 'pnpm run deploy:unlock'],
+      ['${{ inputs.force }}', 'pnpm run deploy:unlock --force'],
+    ]);
   });
 });
 

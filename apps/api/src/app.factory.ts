@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import type { ApiEnv } from '@starter/config';
 import { createLogger, PinoNestLogger, type Logger } from '@starter/logging';
 import type { ItemsQueue } from '@starter/queue';
@@ -13,6 +13,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
+import { createOpenApiDocument } from './openapi/openapi-document';
 import { ITEMS_QUEUE } from './queue/queue.module';
 
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -93,12 +94,7 @@ export async function createApp(
     });
   }
   if (env.DOCS_ENABLED) {
-    const config = new DocumentBuilder()
-      .setTitle('Starter API')
-      .setVersion('1.0')
-      .addBearerAuth()
-      .build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+    SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), {
       jsonDocumentUrl: 'docs/openapi.json',
     });
   }

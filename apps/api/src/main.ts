@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
 import { apiEnvSchema, loadEnvOrExit } from '@starter/config';
 import { createLogger } from '@starter/logging';
 import { createApp } from './app.factory';
@@ -8,7 +9,9 @@ async function bootstrap(): Promise<void> {
   const logger = createLogger('api', env.LOG_LEVEL);
   const app = await createApp(env, logger);
   await app.listen({ port: env.PORT, host: env.HOST });
-  logger.info({ port: env.PORT }, 'api listening');
+  // The bound port: with PORT=0 the OS picks it and this line is where to read it.
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  logger.info({ port }, 'api listening');
 }
 
 bootstrap().catch((error: unknown) => {

@@ -11,30 +11,29 @@ describe('auth and users', () => {
     await api.close();
   });
 
+  const register = (email: string, password: string) =>
+    api.client().POST('/auth/register', { body: { email, password } });
+  const login = (email: string, password: string) =>
+    api.client().POST('/auth/login', { body: { email, password } });
+
   describe('POST /auth/register', () => {
     it('creates a user and answers 201 with id and email only', async () => {
-      const response = await api.request('POST', '/auth/register', {
-        body: { email: 'new.user@example.com', password: 'long enough' },
-      });
+      const { data, response } = await register('new.user@example.com', 'long enough');
 
       expect(response.status).toBe(201);
-      expect(response.body).toEqual({
+      expect(data).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         email: 'new.user@example.com',
       });
     });
 
     it('answers 409 when the email is taken, whatever its case', async () => {
-      await api.request('POST', '/auth/register', {
-        body: { email: 'taken@example.com', password: 'long enough' },
-      });
+      await register('taken@example.com', 'long enough');
 
-      const response = await api.request('POST', '/auth/register', {
-        body: { email: 'Taken@Example.com', password: 'another one' },
-      });
+      const { error, response } = await register('Taken@Example.com', 'another one');
 
       expect(response.status).toBe(409);
-      expect(response.body).toMatchObject({ status: 409, error: 'email_taken' });
+      expect(error).toMatchObject({ status: 409, error: 'email_taken' });
     });
 
     it('answers 422 naming every invalid field and every unknown property', async () => {
@@ -61,63 +60,49 @@ describe('auth and users', () => {
 
   describe('POST /auth/login', () => {
     it('returns a bearer JWT whose subject is the user id', async () => {
-      const registered = await api.request('POST', '/auth/register', {
-        body: { email: 'login@example.com', password: 'my password' },
-      });
+      const registered = await register('login@example.com', 'my password');
 
-      const response = await api.request('POST', '/auth/login', {
-        body: { email: 'LOGIN@example.com', password: 'my password' },
-      });
+      const { data, response } = await login('LOGIN@example.com', 'my password');
 
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ access_token: expect.any(String), token_type: 'bearer' });
+      expect(data).toEqual({ access_token: expect.any(String), token_type: 'bearer' });
       const payload = JSON.parse(
-        Buffer.from(response.body.access_token.split('.')[1], 'base64url').toString(),
+        Buffer.from(data!.access_token.split('.')[1]!, 'base64url').toString(),
       );
-      expect(payload.sub).toBe(registered.body.id);
+      expect(payload.sub).toBe(registered.data!.id);
       expect(payload.exp - payload.iat).toBe(api.env.JWT_EXPIRES_IN_SECONDS);
     });
 
     it('answers 401 on a wrong password and on an unknown email, with the same message', async () => {
-      await api.request('POST', '/auth/register', {
-        body: { email: 'victim@example.com', password: 'right password' },
-      });
+      await register('victim@example.com', 'right password');
 
-      const wrongPassword = await api.request('POST', '/auth/login', {
-        body: { email: 'victim@example.com', password: 'wrong password' },
-      });
-      const unknownEmail = await api.request('POST', '/auth/login', {
-        body: { email: 'nobody@example.com', password: 'wrong password' },
-      });
+      const wrongPassword = await login('victim@example.com', 'wrong password');
+      const unknownEmail = await login('nobody@example.com', 'wrong password');
 
-      expect(wrongPassword.status).toBe(401);
-      expect(unknownEmail.status).toBe(401);
-      expect(wrongPassword.body.message).toBe(unknownEmail.body.message);
+      expect(wrongPassword.response.status).toBe(401);
+      expect(unknownEmail.response.status).toBe(401);
+      expect(wrongPassword.error!.message).toBe(unknownEmail.error!.message);
     });
 
     it('rate limits repeated failed logins with 429 and Retry-After, even for the right password', async () => {
-      const credentials = { email: 'brute@example.com', password: 'the real one' };
-      await api.request('POST', '/auth/register', { body: credentials });
+      const email = 'brute@example.com';
+      await register(email, 'the real one');
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        const failed = await api.request('POST', '/auth/login', {
-          body: { ...credentials, password: `guess ${attempt}` },
-        });
-        expect(failed.status).toBe(401);
+        const failed = await login(email, `guess ${attempt}`);
+        expect(failed.response.status).toBe(401);
       }
 
-      const blocked = await api.request('POST', '/auth/login', { body: credentials });
+      const blocked = await login(email, 'the real one');
 
-      expect(blocked.status).toBe(429);
-      expect(blocked.body).toMatchObject({ status: 429, error: 'too_many_requests' });
-      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(blocked.response.status).toBe(429);
+      expect(blocked.error).toMatchObject({ status: 429, error: 'too_many_requests' });
+      expect(Number(blocked.response.headers.get('retry-after'))).toBeGreaterThan(0);
     });
 
     it('does not count successful logins towards the limit', async () => {
       const user = await api.createUser();
       for (let attempt = 0; attempt < 5; attempt += 1) {
-        const response = await api.request('POST', '/auth/login', {
-          body: { email: user.email, password: user.password },
-        });
+        const { response } = await login(user.email, user.password);
         expect(response.status).toBe(200);
       }
     });
@@ -127,10 +112,10 @@ describe('auth and users', () => {
     it('returns the caller', async () => {
       const user = await api.createUser();
 
-      const response = await api.request('GET', '/users/me', { token: user.token });
+      const { data, response } = await api.client(user.token).GET('/users/me');
 
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ id: user.id, email: user.email });
+      expect(data).toEqual({ id: user.id, email: user.email });
     });
 
     it.each([

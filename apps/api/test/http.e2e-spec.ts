@@ -35,6 +35,16 @@ describe('HTTP conventions', () => {
     expect(response.body).toMatchObject({ status: 413, error: 'payload_too_large' });
   });
 
+  it('answers 415 in the error shape for a body that is not JSON', async () => {
+    const response = await api.request('POST', '/auth/register', {
+      rawBody: '<email>a@example.com</email>',
+      headers: { 'content-type': 'application/xml' },
+    });
+
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({ status: 415, error: 'unsupported_media_type' });
+  });
+
   it('answers 404 in the error shape for an unknown route', async () => {
     const response = await api.request('GET', '/no/such/route');
 

@@ -16,18 +16,20 @@ describe('items', () => {
     await api.close();
   });
 
-  const createItem = (token: string, body: unknown) =>
-    api.request('POST', '/items', { token, body });
+  const createItem = (token: string, body: { title: string; description?: string | null }) =>
+    api.client(token).POST('/items', { body });
+  /** For bodies the typed client would not let through. */
+  const postItem = (token: string, body: unknown) => api.request('POST', '/items', { token, body });
 
   describe('POST /items', () => {
     it('stores a pending item and answers 201 with the full contract', async () => {
-      const response = await createItem(alice.token, {
+      const { data, response } = await createItem(alice.token, {
         title: 'First item',
         description: 'Some words here',
       });
 
       expect(response.status).toBe(201);
-      expect(response.body).toEqual({
+      expect(data).toEqual({
         id: expect.stringMatching(/^[0-9a-f-]{36}$/),
         title: 'First item',
         description: 'Some words here',
@@ -39,25 +41,25 @@ describe('items', () => {
         created_at: expect.any(String),
         job_id: expect.any(String),
       });
-      expect(new Date(response.body.created_at).toISOString()).toBe(response.body.created_at);
+      expect(new Date(data!.created_at).toISOString()).toBe(data!.created_at);
     });
 
     it('enqueues a process-item job for the item, readable from the real queue', async () => {
-      const response = await createItem(alice.token, { title: 'Queued' });
+      const { data: item } = await createItem(alice.token, { title: 'Queued' });
 
-      const job = await api.queue().getJob(response.body.job_id);
+      const job = await api.queue().getJob(item!.job_id!);
 
       expect(job).toBeDefined();
       expect(job!.name).toBe(PROCESS_ITEM_JOB);
-      expect(job!.data).toEqual({ itemId: response.body.id });
+      expect(job!.data).toEqual({ itemId: item!.id });
       expect(await job!.getState()).toBe('waiting');
     });
 
     it('accepts a missing description and stores null', async () => {
-      const response = await createItem(alice.token, { title: 'No description' });
+      const { data, response } = await createItem(alice.token, { title: 'No description' });
 
       expect(response.status).toBe(201);
-      expect(response.body.description).toBeNull();
+      expect(data!.description).toBeNull();
     });
 
     it.each([
@@ -72,7 +74,7 @@ describe('items', () => {
       ['an unknown property', { title: 'ok', status: 'done' }, ['status']],
       ['a wrong type', { title: 42 }, ['title']],
     ])('answers 422 for %s', async (_case, body, fields) => {
-      const response = await createItem(alice.token, body);
+      const response = await postItem(alice.token, body);
 
       expect(response.status).toBe(422);
       expect(response.body.details.map((detail: { field: string }) => detail.field)).toEqual(
@@ -81,7 +83,7 @@ describe('items', () => {
     });
 
     it('accepts the limits exactly', async () => {
-      const response = await createItem(alice.token, {
+      const { response } = await createItem(alice.token, {
         title: 'x'.repeat(200),
         description: 'y'.repeat(10_000),
       });
@@ -90,9 +92,12 @@ describe('items', () => {
     });
 
     it('answers 401 without a token', async () => {
-      const response = await api.request('POST', '/items', { body: { title: 'anonymous' } });
+      const { error, response } = await api
+        .client()
+        .POST('/items', { body: { title: 'anonymous' } });
 
       expect(response.status).toBe(401);
+      expect(error).toMatchObject({ status: 401, error: 'unauthorized' });
     });
   });
 
@@ -105,25 +110,22 @@ describe('items', () => {
       for (const title of titles) await createItem(carol.token, { title });
     });
 
+    const listItems = (token: string, query: { limit?: number; offset?: number } = {}) =>
+      api.client(token).GET('/items', { params: { query } });
+
     it('lists the caller’s items newest first, 20 by default, with the total', async () => {
-      const response = await api.request('GET', '/items', { token: carol.token });
+      const { data, response } = await listItems(carol.token);
 
       expect(response.status).toBe(200);
-      expect(response.body.total).toBe(25);
-      expect(response.body.items.map((item: { title: string }) => item.title)).toEqual(
-        [...titles].reverse().slice(0, 20),
-      );
+      expect(data!.total).toBe(25);
+      expect(data!.items.map((item) => item.title)).toEqual([...titles].reverse().slice(0, 20));
     });
 
     it('pages with limit and offset', async () => {
-      const response = await api.request('GET', '/items?limit=10&offset=20', {
-        token: carol.token,
-      });
+      const { data } = await listItems(carol.token, { limit: 10, offset: 20 });
 
-      expect(response.body.total).toBe(25);
-      expect(response.body.items.map((item: { title: string }) => item.title)).toEqual(
-        [...titles].reverse().slice(20),
-      );
+      expect(data!.total).toBe(25);
+      expect(data!.items.map((item) => item.title)).toEqual([...titles].reverse().slice(20));
     });
 
     it.each([['limit=101'], ['limit=0'], ['offset=-1'], ['limit=abc'], ['page=2']])(
@@ -137,79 +139,70 @@ describe('items', () => {
     );
 
     it('accepts limit=100', async () => {
-      const response = await api.request('GET', '/items?limit=100', { token: carol.token });
+      const { data, response } = await listItems(carol.token, { limit: 100 });
 
       expect(response.status).toBe(200);
-      expect(response.body.items).toHaveLength(25);
+      expect(data!.items).toHaveLength(25);
     });
 
     it('never shows another user’s items', async () => {
-      const response = await api.request('GET', '/items?limit=100', { token: bob.token });
+      const { data } = await listItems(bob.token, { limit: 100 });
 
-      expect(
-        response.body.items.every((item: { owner_id: string }) => item.owner_id === bob.id),
-      ).toBe(true);
-      expect(
-        response.body.items.some((item: { owner_id: string }) => item.owner_id === carol.id),
-      ).toBe(false);
+      expect(data!.items.every((item) => item.owner_id === bob.id)).toBe(true);
+      expect(data!.items.some((item) => item.owner_id === carol.id)).toBe(false);
     });
   });
 
   describe('GET /items/:id and DELETE /items/:id', () => {
-    it('returns the owner’s item', async () => {
-      const created = await createItem(alice.token, { title: 'Mine' });
+    const byId = (id: string) => ({ params: { path: { id } } });
 
-      const response = await api.request('GET', `/items/${created.body.id}`, {
-        token: alice.token,
-      });
+    it('returns the owner’s item', async () => {
+      const { data: created } = await createItem(alice.token, { title: 'Mine' });
+
+      const { data, response } = await api
+        .client(alice.token)
+        .GET('/items/{id}', byId(created!.id));
 
       expect(response.status).toBe(200);
-      expect(response.body).toEqual(created.body);
+      expect(data).toEqual(created);
     });
 
     it('answers 404 for another user’s item, a missing id and a malformed id', async () => {
-      const created = await createItem(alice.token, { title: 'Private' });
+      const { data: created } = await createItem(alice.token, { title: 'Private' });
 
       for (const [token, id] of [
-        [bob.token, created.body.id],
+        [bob.token, created!.id],
         [alice.token, '00000000-0000-4000-8000-000000000000'],
         [alice.token, 'not-a-uuid'],
-      ]) {
-        const response = await api.request('GET', `/items/${id}`, { token });
+      ] as const) {
+        const { error, response } = await api.client(token).GET('/items/{id}', byId(id));
         expect(response.status).toBe(404);
-        expect(response.body).toMatchObject({ status: 404, error: 'not_found' });
+        expect(error).toMatchObject({ status: 404, error: 'not_found' });
       }
     });
 
     it('deletes with 204, after which the item is 404', async () => {
-      const created = await createItem(alice.token, { title: 'Doomed' });
+      const client = api.client(alice.token);
+      const { data: created } = await createItem(alice.token, { title: 'Doomed' });
 
-      const deleted = await api.request('DELETE', `/items/${created.body.id}`, {
-        token: alice.token,
-      });
-      const after = await api.request('GET', `/items/${created.body.id}`, { token: alice.token });
-      const again = await api.request('DELETE', `/items/${created.body.id}`, {
-        token: alice.token,
-      });
+      const deleted = await client.DELETE('/items/{id}', byId(created!.id));
+      const after = await client.GET('/items/{id}', byId(created!.id));
+      const again = await client.DELETE('/items/{id}', byId(created!.id));
 
-      expect(deleted.status).toBe(204);
-      expect(deleted.body).toBe('');
-      expect(after.status).toBe(404);
-      expect(again.status).toBe(404);
+      expect(deleted.response.status).toBe(204);
+      expect(await deleted.response.text()).toBe('');
+      expect(after.response.status).toBe(404);
+      expect(again.response.status).toBe(404);
     });
 
     it('does not let another user delete an item', async () => {
-      const created = await createItem(alice.token, { title: 'Keep out' });
+      const { data: created } = await createItem(alice.token, { title: 'Keep out' });
 
-      const response = await api.request('DELETE', `/items/${created.body.id}`, {
-        token: bob.token,
-      });
-      const stillThere = await api.request('GET', `/items/${created.body.id}`, {
-        token: alice.token,
-      });
+      const { response } = await api.client(bob.token).DELETE('/items/{id}', byId(created!.id));
+      const stillThere = await api.client(alice.token).GET('/items/{id}', byId(created!.id));
 
       expect(response.status).toBe(404);
-      expect(stillThere.status).toBe(200);
+      expect(stillThere.response.status).toBe(200);
     });
   });
 });

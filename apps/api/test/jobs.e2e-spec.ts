@@ -1,4 +1,5 @@
 import { PROCESS_ITEM_QUEUE, type ProcessItemPayload } from '@starter/queue';
+import { eventually } from '@starter/testing';
 import { UnrecoverableError, Worker, type Processor } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TestApi } from './support/test-api';
@@ -18,10 +19,12 @@ describe('GET /jobs/:id', () => {
     await api.close();
   });
 
-  /** Runs one real BullMQ worker over the API's queue until `until` holds. */
+  /** Runs one real BullMQ worker over the API's queue until the API shows the job in `state`. */
   async function runWorker(
     processor: Processor<ProcessItemPayload>,
-    until: () => Promise<boolean>,
+    token: string,
+    jobId: string,
+    state: 'completed' | 'failed',
   ) {
     const connection = new Redis(api.env.REDIS_URL, { maxRetriesPerRequest: null });
     const worker = new Worker(PROCESS_ITEM_QUEUE, processor, {
@@ -29,9 +32,11 @@ describe('GET /jobs/:id', () => {
       prefix: api.env.REDIS_PREFIX,
     });
     try {
-      for (let tries = 0; tries < 100 && !(await until()); tries += 1) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await eventually(
+        async () => (await jobOf(token, jobId)).body,
+        (job) => job.state === state,
+        { what: `GET /jobs/${jobId} showing ${state}` },
+      );
     } finally {
       await worker.close();
       connection.disconnect();
@@ -67,7 +72,9 @@ describe('GET /jobs/:id', () => {
         release();
         return { outcome: 'processed', item_id: job.data.itemId, word_count: 1, checksum: 'abc' };
       },
-      async () => (await jobOf(alice.token, item.body.job_id)).body.state === 'completed',
+      alice.token,
+      item.body.job_id,
+      'completed',
     );
     await held;
 
@@ -88,7 +95,9 @@ describe('GET /jobs/:id', () => {
 
     await runWorker(
       () => Promise.reject(new UnrecoverableError('boom: the item could not be processed')),
-      async () => (await jobOf(alice.token, item.body.job_id)).body.state === 'failed',
+      alice.token,
+      item.body.job_id,
+      'failed',
     );
 
     const response = await jobOf(alice.token, item.body.job_id);

@@ -1,28 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
+import { eventually, LoggedProcess } from '@starter/testing';
 import { TestApi } from './support/test-api';
 
 const WORKER_MAIN = require.resolve('@starter/worker/dist/main.js');
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The compiled worker, as production runs it, on the API's database and queue prefix. */
-async function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const worker = spawn(process.execPath, [WORKER_MAIN], {
-    env: { PATH: process.env.PATH, ...env, LOG_LEVEL: 'info', WORKER_HEALTH_PORT: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+async function startWorker(env: Record<string, string>): Promise<LoggedProcess> {
+  const worker = LoggedProcess.spawn(WORKER_MAIN, {
+    ...env,
+    LOG_LEVEL: 'info',
+    WORKER_HEALTH_PORT: '0',
   });
-  let output = '';
-  for await (const chunk of worker.stdout) {
-    output += String(chunk);
-    if (output.includes('worker ready')) return worker;
-  }
-  throw new Error(`the worker exited before it was ready:\n${output}`);
+  await worker.started((line) => line.msg === 'worker ready');
+  return worker;
 }
 
 describe('an item through the whole system: API → Redis → worker → PostgreSQL → API', () => {
   let api: TestApi;
-  let worker: ChildProcess;
+  let worker: LoggedProcess;
   let user: Awaited<ReturnType<TestApi['createUser']>>;
 
   beforeAll(async () => {
@@ -32,21 +28,16 @@ describe('an item through the whole system: API → Redis → worker → Postgre
   });
 
   afterAll(async () => {
-    if (worker.exitCode === null) {
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
-    }
+    await worker?.stop();
     await api.close();
   });
 
-  async function untilDone(id: string) {
-    for (let attempt = 0; attempt < 150; attempt += 1) {
-      const item = await api.request('GET', `/items/${id}`, { token: user.token });
-      if (item.body.status === 'done') return item;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`item ${id} was not processed within 15 s`);
-  }
+  const untilDone = (id: string) =>
+    eventually(
+      () => api.request('GET', `/items/${id}`, { token: user.token }),
+      (item) => item.body.status === 'done',
+      { what: `item ${id} processed` },
+    );
 
   it('processes a created item: word count, checksum, done, and the job shows completed', async () => {
     const description = 'one two\n  three';
@@ -88,10 +79,8 @@ describe('an item through the whole system: API → Redis → worker → Postgre
   });
 
   it('stops on SIGTERM with exit code 0', async () => {
-    worker.kill('SIGTERM');
+    worker.child.kill('SIGTERM');
 
-    const [code] = await once(worker, 'exit');
-
-    expect(code).toBe(0);
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
   });
 });

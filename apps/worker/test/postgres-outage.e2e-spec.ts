@@ -1,7 +1,7 @@
 import { enqueueProcessItem } from '@starter/queue';
-import { createTestEnv, withDatabase, type TestEnv } from '@starter/testing';
+import { createTestEnv, eventually, withDatabase, type TestEnv } from '@starter/testing';
 import { Client } from 'pg';
-import { Database, eventually, Producer } from './support/fixtures';
+import { Database, Producer } from './support/fixtures';
 import { WorkerProcess } from './support/worker-process';
 
 describe('PostgreSQL unavailable', () => {
@@ -52,6 +52,7 @@ describe('PostgreSQL unavailable', () => {
     await eventually(
       () => worker.metric('worker_jobs_retried_total', { queue: 'items' }),
       (retried) => retried >= 2,
+      { what: 'two failed attempts retried' },
     );
     expect(await producer.queue.getJobState(jobId)).not.toBe('failed');
     await setConnectionsAllowed(true);

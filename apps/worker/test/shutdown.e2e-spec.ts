@@ -5,6 +5,8 @@ import { WorkerProcess } from './support/worker-process';
 
 // Short locks so a job whose worker died is found stalled within about a second.
 const QUICK_STALL = { WORKER_LOCK_DURATION_MS: '1000', WORKER_STALLED_INTERVAL_MS: '500' };
+// Longer than any test: a job that only ends when its worker does.
+const ENDLESS_JOB = { WORKER_TEST_JOB_DELAY_MS: '600000' };
 
 describe('worker shutdown', () => {
   let testEnv: TestEnv;
@@ -35,9 +37,11 @@ describe('worker shutdown', () => {
   });
 
   it('on SIGTERM takes no new job, finishes the active one, then exits 0', async () => {
-    const worker = await startWorker({ WORKER_TEST_JOB_DELAY_MS: '1500', WORKER_CONCURRENCY: '1' });
+    const worker = await startWorker({ WORKER_CONCURRENCY: '1' });
     const first = await db.createItem('Slow', 'one');
     const second = await db.createItem('Never started', 'two');
+    // The first job stays active, blocked at its write, until the lock is released.
+    const lock = await db.holdItemLock(first);
     const firstJob = await enqueueProcessItem(producer.queue, { itemId: first });
     await worker.waitForLog((line) => line.jobId === firstJob && line.msg === 'job started');
     await enqueueProcessItem(producer.queue, { itemId: second });
@@ -45,6 +49,7 @@ describe('worker shutdown', () => {
     worker.child.kill('SIGTERM');
     await worker.waitForLog((line) => line.msg === 'draining: waiting for active jobs');
     const duringDrain = await worker.health();
+    await lock.release();
 
     expect(await worker.exited).toEqual({ code: 0, signal: null });
     expect(duringDrain.status).toBe(503);
@@ -59,18 +64,14 @@ describe('worker shutdown', () => {
   });
 
   it('closes after the drain timeout, and the unfinished job is completed by another worker', async () => {
-    const stuck = await startWorker({
-      WORKER_TEST_JOB_DELAY_MS: '30000',
-      WORKER_DRAIN_TIMEOUT_SECONDS: '1',
-    });
+    const stuck = await startWorker({ ...ENDLESS_JOB, WORKER_DRAIN_TIMEOUT_SECONDS: '1' });
     const itemId = await db.createItem('Too slow to drain', 'left behind');
     const jobId = await enqueueProcessItem(producer.queue, { itemId });
     await stuck.waitForLog((line) => line.jobId === jobId && line.msg === 'job started');
 
-    const stoppedAt = Date.now();
     stuck.child.kill('SIGTERM');
+    // Exit 0 rather than 1: it closed within the grace its own shutdown deadline gives it.
     expect(await stuck.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
     await stuck.waitForLog(
       (line) => line.msg === 'drain timeout reached: closing with jobs still active',
     );
@@ -83,7 +84,7 @@ describe('worker shutdown', () => {
   });
 
   it('after kill -9 mid-job, a new worker picks the job up again and applies it once', async () => {
-    const killed = await startWorker({ WORKER_TEST_JOB_DELAY_MS: '30000' });
+    const killed = await startWorker(ENDLESS_JOB);
     const itemId = await db.createItem('Interrupted', 'by kill -9');
     const jobId = await enqueueProcessItem(producer.queue, { itemId });
     await killed.waitForLog((line) => line.jobId === jobId && line.msg === 'job started');

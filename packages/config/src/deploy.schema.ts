@@ -79,6 +79,22 @@ export const deployEnvSchema = z
     DEPLOY_WORKER_STOP_GRACE_SECONDS: positiveInt.default(120),
     DEPLOY_DATA_SERVICES: z.enum(DATA_SERVICES_MODES).default('bundled'),
     DEPLOY_ACTOR: z.string().min(1).optional(),
+    /**
+     * The deploy lock is a lease the deploy renews every third of this; a lease not renewed for
+     * this long (its deployer died) is taken over by the next deploy.
+     */
+    DEPLOY_LOCK_TTL_SECONDS: z.coerce.number().int().min(3).default(300),
+    /** Time limits of the remote steps; a step still running then is stopped on the host. */
+    DEPLOY_PULL_TIMEOUT_SECONDS: positiveInt.default(600),
+    /** `up --wait` of the new api or worker, and of the bundled data services. */
+    DEPLOY_START_TIMEOUT_SECONDS: positiveInt.default(300),
+    DEPLOY_MIGRATE_TIMEOUT_SECONDS: positiveInt.default(900),
+    /** How long the proxy's previous workers may take to finish their requests after the switch. */
+    DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS: positiveInt.default(60),
+    /** Set by GitHub Actions: the lock names the workflow run holding it. */
+    GITHUB_SERVER_URL: z.string().min(1).optional(),
+    GITHUB_REPOSITORY: z.string().min(1).optional(),
+    GITHUB_RUN_ID: z.string().min(1).optional(),
     DEPLOY_REGISTRY_USERNAME: z.string().min(1).optional(),
     DEPLOY_REGISTRY_PASSWORD: z.string().min(1).optional(),
   })
@@ -123,6 +139,17 @@ export const deployEnvSchema = z
     workerStopGraceSeconds: env.DEPLOY_WORKER_STOP_GRACE_SECONDS,
     dataServices: env.DEPLOY_DATA_SERVICES,
     actor: env.DEPLOY_ACTOR,
+    lockTtlSeconds: env.DEPLOY_LOCK_TTL_SECONDS,
+    timeouts: {
+      pull: env.DEPLOY_PULL_TIMEOUT_SECONDS,
+      start: env.DEPLOY_START_TIMEOUT_SECONDS,
+      migrate: env.DEPLOY_MIGRATE_TIMEOUT_SECONDS,
+      proxyDrain: env.DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS,
+    },
+    ciRun:
+      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined,
     registryCredentials:
       env.DEPLOY_REGISTRY_USERNAME && env.DEPLOY_REGISTRY_PASSWORD
         ? { username: env.DEPLOY_REGISTRY_USERNAME, password: env.DEPLOY_REGISTRY_PASSWORD }

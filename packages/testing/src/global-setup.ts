@@ -2,6 +2,24 @@ import { dockerIsReachable, startTestServices, type TestServices } from './test-
 import { createTestDatabase, dropTestDatabase, TEMPLATE_DATABASE_ENV } from './test-database';
 
 export const DOCKER_AVAILABLE_ENV = 'TEST_DOCKER_AVAILABLE';
+/** Set by `.ci/run` when its Docker engine is up: tests that need Docker must then run. */
+export const REQUIRE_DOCKER_ENV = 'CI_REQUIRE_DOCKER';
+
+/**
+ * Whether tests that start, stop or reconfigure a server of their own can run here. Without a
+ * Docker engine they report themselves skipped, unless CI_REQUIRE_DOCKER=1 says this machine has
+ * one: then their file fails, so CI cannot read green while they never ran.
+ */
+export function dockerAvailableForTests(): boolean {
+  if (process.env[DOCKER_AVAILABLE_ENV] === 'true') return true;
+  if (process.env[REQUIRE_DOCKER_ENV] === '1') {
+    throw new Error(
+      `${REQUIRE_DOCKER_ENV}=1 but the tests cannot reach a Docker engine (DOCKER_HOST=` +
+        `${process.env.DOCKER_HOST ?? 'unset'}): the tests that need one would be skipped`,
+    );
+  }
+  return false;
+}
 
 export interface GlobalSetupOptions {
   /** Brings a fresh database to the current schema; the result is the template every test file copies. */
@@ -26,7 +44,7 @@ export function globalSetup({ prepareTemplate }: GlobalSetupOptions = {}) {
     state.__testServices = services;
     process.env.TEST_DATABASE_URL = services.databaseUrl;
     process.env.TEST_REDIS_URL = services.redisUrl;
-    // Tests that must start, stop or reconfigure a server of their own read this to skip themselves.
+    // Read by dockerAvailableForTests() in the test files.
     process.env[DOCKER_AVAILABLE_ENV] = String(await dockerIsReachable());
     if (prepareTemplate) {
       const templateUrl = await createTestDatabase(services.databaseUrl, { template: null });
@@ -38,6 +56,10 @@ export function globalSetup({ prepareTemplate }: GlobalSetupOptions = {}) {
 }
 
 export async function globalTeardown(): Promise<void> {
-  if (state.__testTemplateUrl) await dropTestDatabase(state.__testTemplateUrl);
-  await state.__testServices?.stop();
+  try {
+    if (state.__testTemplateUrl) await dropTestDatabase(state.__testTemplateUrl);
+  } finally {
+    // With no Ryuk, a container left running here outlives the run: stop them whatever happened.
+    await state.__testServices?.stop();
+  }
 }

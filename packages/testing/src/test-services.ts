@@ -1,6 +1,6 @@
 import { PostgreSqlContainer, type StartedPostgreSqlContainer } from '@testcontainers/postgresql';
 import { RedisContainer, type StartedRedisContainer } from '@testcontainers/redis';
-import { getContainerRuntimeClient } from 'testcontainers';
+import { getContainerRuntimeClient, type GenericContainer } from 'testcontainers';
 
 export const POSTGRES_IMAGE = process.env.TEST_POSTGRES_IMAGE ?? 'postgres:17';
 export const REDIS_IMAGE = process.env.TEST_REDIS_IMAGE ?? 'redis:7';
@@ -52,6 +52,17 @@ export async function startTestServices(
   };
 }
 
+// The module's own health check (pg_isready every 250 ms, killed after 1 s) gets killed
+// mid-handshake on a loaded machine; the backend answering it then dies of SIGPIPE, which
+// PostgreSQL treats as a crash: it resets every connection of the run. This one is never killed
+// while it is being answered.
+const POSTGRES_HEALTH_CHECK: Parameters<GenericContainer['withHealthCheck']>[0] = {
+  test: ['CMD-SHELL', 'pg_isready --host localhost --username postgres --dbname postgres'],
+  interval: 1_000,
+  timeout: 60_000,
+  retries: 120,
+};
+
 function startPostgres(): Promise<StartedPostgreSqlContainer> {
   return new PostgreSqlContainer(POSTGRES_IMAGE)
     .withDatabase('postgres')
@@ -59,6 +70,7 @@ function startPostgres(): Promise<StartedPostgreSqlContainer> {
     .withPassword('postgres')
     .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
     .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=500'])
+    .withHealthCheck(POSTGRES_HEALTH_CHECK)
     .start();
 }
 

@@ -1,5 +1,10 @@
-import type { DeployConfig } from '@starter/config';
+import type { DeployConfig, ImageName } from '@starter/config';
 import type { HostLayout } from './host-layout';
+
+/** The manifest digest of each image of a release, as the registry reported it. */
+export type ReleaseDigests = Record<ImageName, string>;
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * The variables infra/compose.production.yml is interpolated with (the release's compose.env).
@@ -9,12 +14,20 @@ export function composeVariables(
   config: DeployConfig,
   layout: HostLayout,
   tag: string,
+  digests: ReleaseDigests,
 ): Record<string, string> {
+  for (const [image, digest] of Object.entries(digests)) {
+    if (!DIGEST.test(digest)) throw new Error(`the ${image} image digest is not sha256: ${digest}`);
+  }
   return {
     REGISTRY: config.registry,
     API_REPOSITORY: config.repositories.api,
     WORKER_REPOSITORY: config.repositories.worker,
     IMAGE_TAG: tag,
+    // Pulled and run by digest: the very images the registry held at the preflight, whatever
+    // happens to the tag meanwhile.
+    API_DIGEST: digests.api,
+    WORKER_DIGEST: digests.worker,
     EDGE_NETWORK: layout.edgeNetwork,
     DATA_NETWORK: layout.dataNetwork,
     DATA_ENV_FILE: layout.dataEnv,

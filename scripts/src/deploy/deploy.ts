@@ -1,47 +1,61 @@
+import path from 'node:path';
 import { IMAGES, imageReference, type ImageName } from '@starter/config';
-import { loadAppEnvironment, renderEnvFile } from '../lib/app-secrets';
 import { parseVerbArgs, runMain } from '../lib/cli';
-import { refuseDirty, resolveReleaseTag } from '../lib/git';
+import { checkReleaseOrder, refuseDirty, resolveReleaseTag } from '../lib/git';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRegistry } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
-import { dataServicesEnvironment } from './data-services';
+import {
+  environmentCheckPlan,
+  loadCheckedEnvironment,
+  loadedBy,
+  secretsSource,
+  type CheckedEnvironment,
+} from './app-environment';
+import type { ReleaseDigests } from './compose-env';
 import { runReleaseFlow, STEP } from './release-flow';
-import { checkWorkerDrain } from './worker-drain';
 
 export const verb = {
-  usage: 'pnpm run deploy [--sha <sha>] [--allow-dirty] [--dry-run]',
+  usage:
+    'pnpm run deploy [--sha <sha>] [--allow-dirty] [--allow-older] [--context <dir>] [--dry-run]',
   description: [
     'Deploys a pushed release (default: HEAD) to the host in DEPLOY_HOST: preflight, lock, upload,',
     'pull, start PostgreSQL and Redis unless DEPLOY_DATA_SERVICES=external (left alone when unchanged),',
     'migrate, switch the API behind the proxy with zero downtime, replace the worker, verify, record,',
-    'prune old images. A failure while switching or verifying restores the previous release.',
+    'prune old images. A failure while switching or verifying restores the previous release; so does',
+    'Ctrl-C or SIGTERM once the step running on the host has finished (exit 130 or 143).',
+    'The release must be the live one or a descendant of it in this clone (git history).',
     '',
     '  --sha <sha>     the release to deploy (it must be pushed: pnpm release:build && pnpm release:push)',
     '  --allow-dirty   deploy a <sha>-dirty-<hash> build',
+    '  --allow-older   deploy a commit that is not a descendant of the live release (audited);',
+    '                  to go back to a retained release, pnpm rollback is the way',
+    '  --context <dir>  the checkout the release was built from (its history orders releases);',
+    '                  default: this repo',
   ].join('\n'),
   options: {
     sha: { type: 'string' },
     'allow-dirty': { type: 'boolean', default: false },
+    'allow-older': { type: 'boolean', default: false },
+    context: { type: 'string' },
   },
 } as const;
 
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig();
-  const tag = await resolveReleaseTag(args.sha, REPO_ROOT);
+  const checkout = path.resolve(args.context ?? REPO_ROOT);
+  const tag = await resolveReleaseTag(args.sha, checkout);
   refuseDirty(tag, args['allow-dirty'], 'deploy');
   const registry = createRegistry(config);
   const images = Object.keys(IMAGES) as ImageName[];
-  const secretsSource =
-    config.secrets.source === 'ssm' ? `SSM ${config.secrets.path}` : config.secrets.file;
   // Read and checked by the preflight, before the lock: a bad setting changes nothing on the host.
-  let appEnvironment: Record<string, string> | undefined;
-  let dataEnvironment: Record<string, string> | undefined;
-  const checked = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('the preflight did not load the app environment');
-    return value;
-  };
+  let environment: CheckedEnvironment | undefined;
+  const digests: Partial<ReleaseDigests> = {};
+  const pulledDigests = (): ReleaseDigests => ({
+    api: loadedBy(digests.api, STEP.preflight),
+    worker: loadedBy(digests.worker, STEP.preflight),
+  });
 
   await runReleaseFlow({
     action: 'deploy',
@@ -52,7 +66,7 @@ runMain(module, async () => {
     preflight: ({ host }) => [
       {
         name: STEP.preflight,
-        plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry; the app environment from ${secretsSource} is valid, WORKER_DRAIN_TIMEOUT_SECONDS < DEPLOY_WORKER_STOP_GRACE_SECONDS (${config.workerStopGraceSeconds}), DATABASE_URL and REDIS_URL match DEPLOY_DATA_SERVICES=${config.dataServices}`,
+        plan: `ssh with the pinned host key; docker, compose and curl on the host; ${images.map((image) => imageReference(config, image, tag)).join(' and ')} in the registry; ${environmentCheckPlan(config)}`,
         run: async () => {
           process.stdout.write(`  host: ${await host.preflight()}\n`);
           for (const image of images) {
@@ -62,52 +76,68 @@ runMain(module, async () => {
                 `${imageReference(config, image, tag)} is not in the registry: run pnpm release:build && pnpm release:push first`,
               );
             }
+            digests[image] = remote.manifestDigest;
             process.stdout.write(
               `  ${image}: ${imageReference(config, image, tag)}@${remote.manifestDigest}\n`,
             );
           }
-          appEnvironment = await loadAppEnvironment(config.secrets, config.ecr?.region);
-          const drain = checkWorkerDrain(
-            appEnvironment,
-            config.workerStopGraceSeconds,
-            secretsSource,
-          );
-          dataEnvironment = dataServicesEnvironment(appEnvironment, config.dataServices);
-          process.stdout.write(
-            `  app environment: ${Object.keys(appEnvironment).length} variables from ${secretsSource}; worker drain ${drain}s < stop grace ${config.workerStopGraceSeconds}s; data services: ${config.dataServices}\n`,
-          );
+          environment = await loadCheckedEnvironment(config);
+          process.stdout.write(`  app environment: ${environment.summary}\n`);
         },
       },
     ],
-    prepare: ({ host }) => [
-      {
-        name: STEP.upload,
-        plan: `compose file and compose.env to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource}, registry login on the host (password on stdin)`,
-        run: async () => {
-          await host.upload(tag, renderEnvFile(checked(appEnvironment)));
-          await host.registryLogin(await registry.credentials());
+    prepare: (context) => {
+      const { host } = context;
+      return [
+        {
+          name: STEP.order,
+          plan: `${tag} must be the live release or a descendant of it (git merge-base --is-ancestor in ${checkout})${args['allow-older'] ? '; --allow-older: an older one is deployed anyway, audited' : ''}`,
+          run: async () => {
+            const override = await checkReleaseOrder(
+              context.state.current,
+              tag,
+              checkout,
+              args['allow-older'] === true,
+            );
+            if (override) {
+              process.stderr.write(
+                `! ${tag} does not descend from the live release ${context.state.current}: deploying it anyway (--allow-older)\n`,
+              );
+              Object.assign(context.auditFields, override);
+            }
+          },
         },
-      },
-      {
-        name: STEP.pull,
-        plan: `docker compose pull api worker (${tag})`,
-        run: () => host.pull(tag),
-      },
-      ...(config.dataServices === 'bundled'
-        ? [
-            {
-              name: STEP.dataServices,
-              plan: `PostgreSQL and Redis in the long-lived project ${config.app} (profile data): ${config.dir}/data.env (0600) from DATABASE_URL, docker compose up -d --wait postgres redis; containers whose settings did not change are left running, volumes are never removed`,
-              run: () => host.startDataServices(tag, renderEnvFile(checked(dataEnvironment))),
-            },
-          ]
-        : []),
-      {
-        name: STEP.migrate,
-        plan: `one-off container of ${tag}'s api image: ${config.migrateCommand.join(' ')}; on failure stop, nothing switched`,
-        run: () => host.migrate(tag),
-      },
-    ],
+        {
+          name: STEP.upload,
+          plan: `compose file and compose.env (the images' digests) to ${config.dir}/releases/${tag}/, app.env (0600) from ${secretsSource(config)}`,
+          run: () =>
+            host.upload(tag, loadedBy(environment, STEP.preflight).appEnvFile, pulledDigests()),
+        },
+        {
+          name: STEP.pull,
+          plan: `docker compose pull api worker by the digests the preflight found, tagged ${tag} on the host; ${config.ecr || config.registryCredentials ? 'registry login into a temporary DOCKER_CONFIG, removed right after the pull (password on stdin)' : "the host's own registry login"}; time limit ${config.timeouts.pull}s`,
+          run: async () => host.pull(tag, pulledDigests(), await registry.credentials()),
+        },
+        ...(config.dataServices === 'bundled'
+          ? [
+              {
+                name: STEP.dataServices,
+                plan: `PostgreSQL and Redis in the long-lived project ${config.app} (profile data): ${config.dir}/data.env (0600) from DATABASE_URL, docker compose up -d --wait postgres redis; containers whose settings did not change are left running, volumes are never removed`,
+                run: () =>
+                  host.startDataServices(
+                    tag,
+                    loadedBy(loadedBy(environment, STEP.preflight).dataEnvFile, STEP.preflight),
+                  ),
+              },
+            ]
+          : []),
+        {
+          name: STEP.migrate,
+          plan: `one-off container of ${tag}'s api image: ${config.migrateCommand.join(' ')}; on failure stop, nothing switched`,
+          run: () => host.migrate(tag),
+        },
+      ];
+    },
     finish: ({ host }) => [
       {
         name: STEP.retention,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DeployConfig } from '@starter/config';
+import type { DeployConfig, ImageName } from '@starter/config';
 import type { RegistryCredentials } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { shellJoin, shellQuote as q } from '../lib/shell-quote';
 import type { Remote } from '../lib/ssh';
-import { composeVariables, renderComposeEnv } from './compose-env';
+import { composeVariables, renderComposeEnv, type ReleaseDigests } from './compose-env';
 import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
 import { parseProxyResponse, renderProxyConfig } from './proxy-config';
@@ -13,8 +13,11 @@ import { availableReleases, imagesToDelete, retainedReleases } from './retention
 
 export const PRODUCTION_COMPOSE_FILE = path.join(REPO_ROOT, 'infra/compose.production.yml');
 
-/** How long nginx workers of the previous configuration may take to finish their requests. */
-const PROXY_DRAIN_TIMEOUT_SECONDS = 60;
+/** The app.env a release was deployed with, once a rollback rendered a newer one. */
+const DEPLOYED_APP_ENV = 'app.env.deployed';
+
+/** Added to a step's own bound (a stop grace, a drain) for its time limit on the host. */
+const MARGIN_SECONDS = 60;
 
 export interface HostState {
   current: string | undefined;
@@ -30,6 +33,16 @@ export class ReleaseHost {
     private readonly config: DeployConfig,
   ) {
     this.layout = hostLayout(config);
+  }
+
+  private get timeouts() {
+    const { timeouts, workerStopGraceSeconds } = this.config;
+    return {
+      ...timeouts,
+      /** Stopping a worker: Docker kills it after its stop grace period. */
+      workerStop: workerStopGraceSeconds + MARGIN_SECONDS,
+      reload: timeouts.proxyDrain + MARGIN_SECONDS,
+    };
   }
 
   /** `docker compose` for one release's project, with that release's files. */
@@ -57,7 +70,7 @@ export class ReleaseHost {
   async preflight(): Promise<string> {
     const output = await this.remote.run(
       [
-        'for tool in docker curl; do command -v "$tool" >/dev/null || { echo "$tool is not installed on the host" >&2; exit 1; }; done',
+        'for tool in docker curl flock setsid timeout; do command -v "$tool" >/dev/null || { echo "$tool is not installed on the host" >&2; exit 1; }; done',
         `echo "docker $(docker version --format '{{.Server.Version}}')"`,
         'echo "compose $(docker compose version --short)"',
       ].join('\n'),
@@ -82,7 +95,7 @@ export class ReleaseHost {
   }
 
   /** The release's compose file, its variables and the app environment (mode 0600). */
-  async upload(tag: string, appEnvFile: string): Promise<void> {
+  async upload(tag: string, appEnvFile: string, digests: ReleaseDigests): Promise<void> {
     const release = this.layout.release(tag);
     await this.writeFile(
       `${release}/compose.yml`,
@@ -91,18 +104,40 @@ export class ReleaseHost {
     );
     await this.writeFile(
       `${release}/compose.env`,
-      renderComposeEnv(composeVariables(this.config, this.layout, tag)),
+      renderComposeEnv(composeVariables(this.config, this.layout, tag, digests)),
       '644',
     );
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
     await this.remote.run(
       [
+        // A redeploy's app.env is the one the release was deployed with.
+        `rm -f ${q(`${release}/${DEPLOYED_APP_ENV}`)}`,
         `mkdir -p ${q(this.layout.proxyConf)}`,
         ...[this.layout.edgeNetwork, this.layout.dataNetwork].map(
           (network) =>
             `docker network inspect ${q(network)} >/dev/null 2>&1 || docker network create ${q(network)} >/dev/null`,
         ),
       ].join('\n'),
+    );
+  }
+
+  /**
+   * A rollback's app.env: the current settings. The first replacement keeps the file the release
+   * was deployed with beside it, for `rollback --restore-env`.
+   */
+  async replaceAppEnv(tag: string, appEnvFile: string): Promise<void> {
+    const release = this.layout.release(tag);
+    await this.remote.run(
+      `if [ ! -e ${q(`${release}/${DEPLOYED_APP_ENV}`)} ]; then cp -p ${q(`${release}/app.env`)} ${q(`${release}/${DEPLOYED_APP_ENV}`)}; fi`,
+    );
+    await this.writeFile(`${release}/app.env`, appEnvFile, '600');
+  }
+
+  /** Puts back the app.env the release was deployed with (a no-op if it was never replaced). */
+  async restoreDeployedAppEnv(tag: string): Promise<void> {
+    const release = this.layout.release(tag);
+    await this.remote.run(
+      `if [ -e ${q(`${release}/${DEPLOYED_APP_ENV}`)} ]; then cp -p ${q(`${release}/${DEPLOYED_APP_ENV}`)} ${q(`${release}/app.env.tmp`)} && mv ${q(`${release}/app.env.tmp`)} ${q(`${release}/app.env`)}; fi`,
     );
   }
 
@@ -115,27 +150,72 @@ export class ReleaseHost {
     await this.writeFile(this.layout.dataEnv, dataEnvFile, '600');
     await this.remote.run(
       `${this.compose(tag, this.layout.stackProject)} up -d --no-deps --wait ${Object.values(DATA_SERVICES).join(' ')}`,
+      { timeoutSeconds: this.timeouts.start },
     );
   }
 
-  /** `docker login` on the host; the (short-lived) password travels on stdin. */
-  async registryLogin(credentials: RegistryCredentials | undefined): Promise<void> {
-    if (!credentials) return;
+  /**
+   * Pulls the release's images by digest and tags them with the release (retention and rollback
+   * find them by tag). With credentials, docker logs in to a temporary DOCKER_CONFIG used for this
+   * pull only and removed right after, even on failure: no registry token stays on the host. The
+   * password travels on stdin.
+   */
+  async pull(
+    tag: string,
+    digests: ReleaseDigests,
+    credentials: RegistryCredentials | undefined,
+  ): Promise<void> {
+    const login = credentials
+      ? [
+          'DOCKER_CONFIG=$(mktemp -d)',
+          `trap 'rm -rf "$DOCKER_CONFIG"' EXIT`,
+          // The compose plugin may be installed per user, next to the config it no longer reads.
+          'if [ -d "$HOME/.docker/cli-plugins" ]; then ln -s "$HOME/.docker/cli-plugins" "$DOCKER_CONFIG/cli-plugins"; fi',
+          'export DOCKER_CONFIG',
+          `docker login --username ${q(credentials.username)} --password-stdin ${q(this.config.registry)} >/dev/null`,
+        ]
+      : [];
     await this.remote.run(
-      `docker login --username ${q(credentials.username)} --password-stdin ${q(this.config.registry)} >/dev/null`,
-      { input: credentials.password },
+      [
+        ...login,
+        `${this.compose(tag)} pull --quiet api worker`,
+        ...(Object.keys(digests) as ImageName[]).map((image) => {
+          const repository = `${this.config.registry}/${this.config.repositories[image]}`;
+          return `docker tag ${q(`${repository}@${digests[image]}`)} ${q(`${repository}:${tag}`)}`;
+        }),
+      ].join('\n'),
+      { input: credentials?.password, timeoutSeconds: this.timeouts.pull },
     );
-  }
-
-  async pull(tag: string): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} pull --quiet api worker`);
   }
 
   /** Migrations run as a one-off container of the new app image, before anything is switched. */
   async migrate(tag: string): Promise<void> {
     await this.remote.run(
       `${this.compose(tag)} run --rm --no-deps -T api ${shellJoin(this.config.migrateCommand)}`,
-      { stream: true },
+      { stream: true, timeoutSeconds: this.timeouts.migrate },
+    );
+  }
+
+  /**
+   * Starts a service of `tag` from the images already on the host and checks that its container
+   * runs the image of the digest the release recorded (releases from before digests skip the check).
+   */
+  private async start(tag: string, service: ImageName): Promise<void> {
+    const compose = this.compose(tag);
+    const repository = `${this.config.registry}/${this.config.repositories[service]}`;
+    await this.remote.run(
+      [
+        `${compose} up -d --no-deps --wait --pull never ${service}`,
+        `expected=$(sed -n 's/^${service.toUpperCase()}_DIGEST=//p' ${q(`${this.layout.release(tag)}/compose.env`)})`,
+        'if [ -z "$expected" ]; then exit 0; fi',
+        `image=$(docker inspect -f '{{.Image}}' "$(${compose} ps -q ${service})")`,
+        // The classic store names the image by its config and lists the pulled digest; the
+        // containerd store names it by the pulled digest.
+        `if [ "$image" != "$expected" ] && ! docker image inspect -f '{{range .RepoDigests}}{{println .}}{{end}}' "$image" | grep -qxF ${q(repository)}"@$expected"; then`,
+        `  echo "${service} of ${tag} runs image $image, not ${repository}@$expected" >&2; exit 1`,
+        'fi',
+      ].join('\n'),
+      { timeoutSeconds: this.timeouts.start },
     );
   }
 
@@ -144,40 +224,45 @@ export class ReleaseHost {
    * nginx's previous workers to finish their requests, then stops the API of `from`.
    */
   async switchApi(tag: string, from: string | undefined): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never api`);
+    await this.start(tag, 'api');
     await this.writeFile(`${this.layout.proxyConf}/default.conf`, renderProxyConfig(tag), '644');
     const reload = [
       'old=""',
       // The workers nginx runs now; after the reload they finish their requests and exit.
       'for p in /proc/[0-9]*; do if [ "$(head -c 21 "$p/cmdline" 2>/dev/null)" = "nginx: worker process" ]; then old="$old ${p#/proc/}"; fi; done',
       'nginx -t -q && nginx -s reload',
-      `i=0; while [ $i -lt ${PROXY_DRAIN_TIMEOUT_SECONDS * 10} ]; do`,
+      `i=0; while [ $i -lt ${this.timeouts.proxyDrain * 10} ]; do`,
       '  alive=""; for pid in $old; do if [ -d "/proc/$pid" ]; then alive=1; fi; done',
       '  if [ -z "$alive" ]; then exit 0; fi',
       '  sleep 0.1; i=$((i + 1))',
       'done',
-      `echo "nginx workers of the previous configuration still busy after ${PROXY_DRAIN_TIMEOUT_SECONDS}s" >&2; exit 1`,
+      `echo "nginx workers of the previous configuration still busy after ${this.timeouts.proxyDrain}s (DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS)" >&2; exit 1`,
     ].join('\n');
     await this.remote.run(
       [
         `${this.compose(tag, this.layout.stackProject)} up -d --no-deps proxy`,
         `docker exec ${q(this.layout.proxyContainer)} sh -c ${q(reload)}`,
       ].join('\n'),
+      { timeoutSeconds: this.timeouts.reload },
     );
     if (from && from !== tag) await this.remote.run(`${this.compose(from)} stop api`);
   }
 
   /** Starts `tag`'s worker, then stops the one of `from` with SIGTERM so it drains its active jobs. */
   async replaceWorker(tag: string, from: string | undefined): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} up -d --no-deps --wait --pull never worker`);
+    await this.start(tag, 'worker');
     if (from && from !== tag) {
-      await this.remote.run(`${this.compose(from)} stop worker && ${this.compose(from)} down`);
+      await this.remote.run(`${this.compose(from)} stop worker && ${this.compose(from)} down`, {
+        timeoutSeconds: this.timeouts.workerStop,
+      });
     }
   }
 
   /** Removes a release's containers (a failed one, after the previous release was restored). */
   async remove(tag: string): Promise<void> {
-    await this.remote.run(`${this.compose(tag)} down`);
+    await this.remote.run(`${this.compose(tag)} down`, {
+      timeoutSeconds: this.timeouts.workerStop,
+    });
   }
 
   /** /health/ready and the smoke request through the proxy must be answered by `tag`. */
@@ -284,7 +369,12 @@ export class ReleaseHost {
             `docker ps -a --filter label=com.docker.compose.project=${q(project)} --format '  {{.Names}}\t{{.Status}}\t{{.Image}}'`,
         ),
         'echo; echo lock:',
-        `if [ -d ${q(this.layout.lock)} ]; then sed 's/^/  held by /' ${q(`${this.layout.lock}/holder`)}; else echo '  free'; fi`,
+        `lease=${q(`${this.layout.lock}/lease`)}`,
+        `if [ ! -d ${q(this.layout.lock)} ]; then echo '  free'; elif [ ! -r "$lease" ]; then echo '  held, no readable lease'; else`,
+        `  r=$(sed -n 's/^renewed=//p' "$lease"); t=$(sed -n 's/^ttl=//p' "$lease")`,
+        `  echo "  held, renewed $(( $(date +%s) - r ))s ago (taken over after \${t}s without renewal):"`,
+        `  grep -v '^renewed=' "$lease" | sed 's/^/    /'`,
+        'fi',
         'echo; echo "last audit lines:"',
         `tail -n 10 ${q(this.layout.audit)} 2>/dev/null | sed 's/^/  /' || true`,
       ].join('\n'),

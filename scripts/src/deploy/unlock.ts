@@ -3,17 +3,20 @@ import { loadDeployConfig } from '../lib/load-config';
 import { createRemote } from '../lib/ssh';
 import { actorName } from './release-flow';
 import { formatAuditLine } from './audit-log';
-import { forceUnlock } from './deploy-lock';
+import { describeLease, unlock } from './deploy-lock';
 import { hostLayout } from './host-layout';
 import { ReleaseHost } from './release-host';
 
 export const verb = {
-  usage: 'pnpm deploy:unlock [--dry-run]',
+  usage: 'pnpm deploy:unlock [--force] [--dry-run]',
   description: [
-    'Clears a stale deploy lock (left by a deploy whose machine died). Check with pnpm deploy:status',
-    'that no deploy is running first: the lock is removed whoever holds it.',
+    'Clears the deploy lock left by a deploy that died. A lease not renewed within its TTL',
+    '(DEPLOY_LOCK_TTL_SECONDS) is expired and cleared; the next deploy would take it over anyway.',
+    'A live lease is refused: its deploy is probably still running (see pnpm deploy:status).',
+    '',
+    '  --force   clear a live lease too: only when its deployer is gone for sure',
   ].join('\n'),
-  options: {},
+  options: { force: { type: 'boolean', default: false } },
 } as const;
 
 runMain(module, async () => {
@@ -22,19 +25,30 @@ runMain(module, async () => {
   const { lock } = hostLayout(config);
   if (args.dryRun) {
     process.stdout.write(
-      `[dry-run] would remove ${lock} on ${config.ssh.user}@${config.ssh.host}\n`,
+      `[dry-run] would remove ${lock} on ${config.ssh.user}@${config.ssh.host} if its lease expired${args.force ? ', or if live (--force)' : ''}\n`,
     );
     return;
   }
   const remote = createRemote(config.ssh);
   try {
-    const holder = await forceUnlock(remote, lock);
-    if (!holder) {
+    const result = await unlock(remote, lock, { force: args.force === true });
+    if (result.state === 'free') {
       process.stdout.write('The deploy lock was not held.\n');
       return;
     }
+    const holder = describeLease(result.lease);
+    if (result.state === 'live') {
+      throw new Error(
+        `the deploy lock is a live lease: ${holder}. Its deploy is probably still running; if its deployer is gone for sure, pass --force`,
+      );
+    }
     await new ReleaseHost(remote, config).audit(
-      formatAuditLine({ actor: actorName(config), action: 'unlock', cleared: holder }),
+      formatAuditLine({
+        actor: actorName(config),
+        action: 'unlock',
+        ...(args.force ? { force: 'yes' } : {}),
+        cleared: holder,
+      }),
     );
     process.stdout.write(`Cleared the deploy lock held by ${holder}\n`);
   } finally {

@@ -57,7 +57,9 @@ export function runMain(entry: NodeJS.Module, main: () => Promise<void>): void {
       process.stderr.write(`\n✗ ${message}\n`);
       if (process.env.DEPLOY_DEBUG && error instanceof Error)
         process.stderr.write(`${error.stack}\n`);
-      process.exit(1);
+      // An interrupted deploy exits like the shell would (130 for SIGINT, 143 for SIGTERM).
+      const code = (error as { processExitCode?: unknown } | undefined)?.processExitCode;
+      process.exit(typeof code === 'number' ? code : 1);
     },
   );
 }

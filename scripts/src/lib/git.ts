@@ -61,3 +61,47 @@ export async function headCommit(
   const origin = await $({ cwd, quiet: true, nothrow: true })`git config --get remote.origin.url`;
   return { sha: sha!, epoch: Number(epoch), origin: origin.stdout };
 }
+
+async function resolveCommit(tag: string, cwd: string): Promise<string | undefined> {
+  const sha = tag.split(DIRTY_MARKER)[0]!;
+  const output = await $({
+    cwd,
+    quiet: true,
+    nothrow: true,
+  })`git rev-parse --verify --quiet ${`${sha}^{commit}`}`;
+  return output.exitCode === 0 ? output.stdout.trim() : undefined;
+}
+
+/**
+ * A deploy moves forward only: the release must be the live one or a descendant of it in this
+ * clone's history. Refuses otherwise (an older or a diverged commit: a slow run, a manual run),
+ * unless `allowOlder`; then returns the audit field recording the override.
+ */
+export async function checkReleaseOrder(
+  live: string | undefined,
+  target: string,
+  cwd: string,
+  allowOlder: boolean,
+): Promise<{ 'allow-older': string } | undefined> {
+  if (!live || live === target) return undefined;
+  const [liveCommit, targetCommit] = await Promise.all([
+    resolveCommit(live, cwd),
+    resolveCommit(target, cwd),
+  ]);
+  let refusal: string | undefined;
+  if (!liveCommit || !targetCommit) {
+    const unknown = !liveCommit ? `the live release ${live}` : `the release ${target}`;
+    refusal = `${unknown} is not a commit of this clone, so the order of ${target} and ${live} cannot be checked: fetch it (git fetch origin; in a shallow clone git fetch --unshallow; in GitHub Actions check out with fetch-depth: 0)`;
+  } else {
+    const ancestor = await $({
+      cwd,
+      quiet: true,
+      nothrow: true,
+    })`git merge-base --is-ancestor ${liveCommit} ${targetCommit}`;
+    if (ancestor.exitCode === 0) return undefined;
+    if (ancestor.exitCode !== 1) throw new Error(`git merge-base: ${ancestor.stderr.trim()}`);
+    refusal = `${target} is not a descendant of the live release ${live}: deploying it would put older code live (or drop commits of ${live}). To go back to a retained release use pnpm rollback --sha ${target}`;
+  }
+  if (!allowOlder) throw new Error(`${refusal}; or pass --allow-older to deploy it anyway`);
+  return { 'allow-older': live };
+}

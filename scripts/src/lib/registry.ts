@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BatchGetImageCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import type { DeployConfig, RegistryConfig } from '@starter/config';
 import { $ } from 'zx';
@@ -22,15 +23,73 @@ export interface Registry {
   inspect(repository: string, tag: string): Promise<RemoteImage | undefined>;
 }
 
-const MANIFEST_MEDIA_TYPES = [
+const IMAGE_MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
 ];
+const IMAGE_INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+/** What a tag may point to: an image manifest, or an index of them (with attestations). */
+export const ACCEPTED_MEDIA_TYPES = [...IMAGE_MANIFEST_TYPES, ...IMAGE_INDEX_TYPES];
 
-function configDigestOf(manifestJson: string, reference: string): string {
-  const manifest = JSON.parse(manifestJson) as { config?: { digest?: string } };
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  platform?: { os?: string; architecture?: string };
+  annotations?: Record<string, string>;
+}
+
+interface Manifest {
+  mediaType?: string;
+  config?: { digest?: string };
+  manifests?: Descriptor[];
+}
+
+/** BuildKit's attestation manifests (provenance, SBOM) sit in the index beside the image. */
+function isAttestation(descriptor: Descriptor): boolean {
+  return (
+    descriptor.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+    descriptor.platform?.os === 'unknown'
+  );
+}
+
+/**
+ * The image a tag names, from the manifest it points to: an image manifest, or an image index /
+ * manifest list whose one image (beside attestations) is fetched with `fetchManifest`. The
+ * manifest digest stays the tag's own, the one a host pulls by.
+ */
+export async function resolveImage(
+  manifestDigest: string,
+  manifestJson: string,
+  fetchManifest: (digest: string) => Promise<string>,
+  reference: string,
+): Promise<RemoteImage> {
+  const manifest = JSON.parse(manifestJson) as Manifest;
+  if (manifest.manifests || IMAGE_INDEX_TYPES.includes(manifest.mediaType ?? '')) {
+    const images = (manifest.manifests ?? []).filter((entry) => !isAttestation(entry));
+    if (images.length !== 1) {
+      const platforms = images.map(({ platform }) => `${platform?.os}/${platform?.architecture}`);
+      throw new Error(
+        `${reference} is an image index of ${images.length} images (${platforms.join(', ') || 'none'}); a release is one image for the host's platform`,
+      );
+    }
+    const child = JSON.parse(await fetchManifest(images[0]!.digest)) as Manifest;
+    return {
+      manifestDigest,
+      configDigest: configDigestOf(child, `${reference}@${images[0]!.digest}`),
+    };
+  }
+  return { manifestDigest, configDigest: configDigestOf(manifest, reference) };
+}
+
+function configDigestOf(manifest: Manifest, reference: string): string {
+  if (manifest.mediaType && !IMAGE_MANIFEST_TYPES.includes(manifest.mediaType)) {
+    throw new Error(`${reference} is a ${manifest.mediaType}, not an image manifest`);
+  }
   if (!manifest.config?.digest) {
-    throw new Error(`${reference} is not a single-platform image manifest (no config digest)`);
+    throw new Error(`${reference} is not an image manifest (no config digest)`);
   }
   return manifest.config.digest;
 }
@@ -60,7 +119,7 @@ export function ecrRegistry(host: string, client: ECRClient): Registry {
           new BatchGetImageCommand({
             repositoryName: repository,
             imageIds: [{ imageTag: tag }],
-            acceptedMediaTypes: MANIFEST_MEDIA_TYPES,
+            acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
           }),
         );
       } catch (error) {
@@ -88,10 +147,24 @@ export function ecrRegistry(host: string, client: ECRClient): Registry {
       if (!image.imageId?.imageDigest || !image.imageManifest) {
         throw new Error(`looking up ${reference}: ECR returned no manifest`);
       }
-      return {
-        manifestDigest: image.imageId.imageDigest,
-        configDigest: configDigestOf(image.imageManifest, reference),
-      };
+      return resolveImage(
+        image.imageId.imageDigest,
+        image.imageManifest,
+        async (digest) => {
+          const child = await client.send(
+            new BatchGetImageCommand({
+              repositoryName: repository,
+              imageIds: [{ imageDigest: digest }],
+              acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+            }),
+          );
+          const manifest = child.images?.[0]?.imageManifest;
+          if (!manifest)
+            throw new Error(`looking up ${reference}@${digest}: ECR returned no manifest`);
+          return manifest;
+        },
+        reference,
+      );
     },
   };
 }
@@ -103,27 +176,42 @@ export function dockerRegistry(host: string, credentials?: RegistryCredentials):
     credentials: () => Promise.resolve(credentials),
     async inspect(repository, tag) {
       const reference = `${host}/${repository}:${tag}`;
-      // --insecure lets it talk plain HTTP to a local registry; TLS registries still use TLS.
-      const output = await $({
-        nothrow: true,
-        quiet: true,
-      })`docker manifest inspect --insecure -v ${reference}`;
-      if (output.exitCode !== 0) {
-        if (/no such manifest|manifest unknown|not found/i.test(output.stderr)) return undefined;
-        throw new Error(`looking up ${reference}: ${output.stderr.trim()}`);
-      }
-      const verbose = JSON.parse(output.stdout) as {
-        Descriptor: { digest: string };
-        SchemaV2Manifest?: unknown;
-        OCIManifest?: unknown;
-      };
-      const manifest = verbose.SchemaV2Manifest ?? verbose.OCIManifest;
-      return {
-        manifestDigest: verbose.Descriptor.digest,
-        configDigest: configDigestOf(JSON.stringify(manifest ?? {}), reference),
-      };
+      const raw = await rawManifest(reference);
+      if (raw === undefined) return undefined;
+      return resolveImage(
+        sha256Digest(raw),
+        raw,
+        async (digest) => {
+          const child = await rawManifest(`${host}/${repository}@${digest}`);
+          if (child === undefined)
+            throw new Error(`${reference}: ${digest} is not in the registry`);
+          return child;
+        },
+        reference,
+      );
     },
   };
+}
+
+function sha256Digest(raw: string): string {
+  return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
+/**
+ * The manifest's bytes as the registry serves them, so their sha256 is the digest (a reformatted
+ * one, as `docker manifest inspect` prints, would not be); undefined if the tag does not exist.
+ * buildx uses the credentials of `docker login` and talks plain HTTP to a local registry.
+ */
+async function rawManifest(reference: string): Promise<string | undefined> {
+  const output = await $({
+    nothrow: true,
+    quiet: true,
+  })`docker buildx imagetools inspect --raw ${reference}`;
+  if (output.exitCode !== 0) {
+    if (/not found|manifest unknown|no such manifest/i.test(output.stderr)) return undefined;
+    throw new Error(`looking up ${reference}: ${output.stderr.trim()}`);
+  }
+  return output.stdout;
 }
 
 export function createRegistry(

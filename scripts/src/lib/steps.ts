@@ -18,6 +18,18 @@ export class StepFailedError extends Error {
   }
 }
 
+/** Thrown instead of starting the next step once a stop was requested (a signal, a lost lock). */
+export class StepsStoppedError extends Error {
+  constructor(
+    readonly reason: Error,
+    /** The step that would have run next. */
+    readonly before: string,
+  ) {
+    super(`stopped before "${before}": ${reason.message}`);
+    this.name = 'StepsStoppedError';
+  }
+}
+
 export function formatSeconds(milliseconds: number): string {
   return `${(milliseconds / 1000).toFixed(1)}s`;
 }
@@ -25,14 +37,23 @@ export function formatSeconds(milliseconds: number): string {
 /**
  * Runs steps in order; the first failure stops the sequence and is rethrown as StepFailedError.
  * `onStepEnd` hears the duration of every step run, the failed one included.
+ * `stopRequested` is asked before each step: a reason stops the sequence there.
  */
 export async function runSteps(
   steps: Step[],
   {
     dryRun,
     log = (line: string) => process.stdout.write(`${line}\n`),
+    onStepStart,
     onStepEnd,
-  }: { dryRun: boolean; log?: (line: string) => void; onStepEnd?: (timing: StepTiming) => void },
+    stopRequested,
+  }: {
+    dryRun: boolean;
+    log?: (line: string) => void;
+    onStepStart?: (step: string) => void;
+    onStepEnd?: (timing: StepTiming, succeeded: boolean) => void;
+    stopRequested?: () => Error | undefined;
+  },
 ): Promise<void> {
   for (const [index, step] of steps.entries()) {
     const label = `${index + 1}/${steps.length} ${step.name}`;
@@ -40,11 +61,14 @@ export async function runSteps(
       log(`[dry-run] ${label}: ${step.plan}`);
       continue;
     }
+    const stop = stopRequested?.();
+    if (stop) throw new StepsStoppedError(stop, step.name);
+    onStepStart?.(step.name);
     log(`▶ ${label}`);
     const started = performance.now();
-    const finish = (mark: string) => {
+    const finish = (mark: '✓' | '✗') => {
       const elapsed = performance.now() - started;
-      onStepEnd?.({ step: step.name, seconds: elapsed / 1000 });
+      onStepEnd?.({ step: step.name, seconds: elapsed / 1000 }, mark === '✓');
       log(`${mark} ${label} (${formatSeconds(elapsed)})`);
     };
     try {

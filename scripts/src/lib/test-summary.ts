@@ -1,11 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { TestCounts } from '@starter/testing/summary-line';
 
-export interface TestCounts {
-  passed: number;
-  failed: number;
-  skipped: number;
-}
+export { formatSummary, type TestCounts } from '@starter/testing/summary-line';
 
 const summaryFile = (dir: string) => path.join(dir, 'test-results', 'summary.json');
 
@@ -29,8 +26,4 @@ export function collectSummaries(dirs: string[]): TestCounts & { missing: string
     total.skipped += counts.skipped;
   }
   return total;
-}
-
-export function formatSummary({ passed, failed, skipped }: TestCounts): string {
-  return `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
 }

@@ -46,6 +46,11 @@ export function buildCommand(build: ImageBuild): string[] {
       : ['build'];
   return [
     ...cache,
+    // A plain image, not an image index carrying attestations: with the containerd image store
+    // (Docker 29, GitHub's runners) BuildKit adds a provenance attestation by default. The
+    // registry client accepts indexes too; this keeps the pushed release a single manifest.
+    '--provenance=false',
+    '--sbom=false',
     '-f',
     build.dockerfile,
     '-t',

@@ -11,7 +11,11 @@ export function pushAction(
   remote: RemoteImage | undefined,
 ): 'push' | 'already-pushed' {
   if (!remote) return 'push';
-  if (remote.configDigest === localImageId) return 'already-pushed';
+  // The classic image store's image ID is the config digest; the containerd store's is the digest of
+  // the manifest (or index) it pushes.
+  if (remote.configDigest === localImageId || remote.manifestDigest === localImageId) {
+    return 'already-pushed';
+  }
   throw new Error(
     `${reference} already exists in the registry as another build ` +
       `(registry: ${remote.configDigest}, local: ${localImageId}); refusing to overwrite it`,

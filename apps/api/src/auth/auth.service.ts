@@ -4,16 +4,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { User } from '@starter/db';
 import { QueryFailedError, Repository } from 'typeorm';
 import { ApiError } from '../common/api-error';
-import type { LoginBody, RegisterBody } from './auth.schemas';
+import type { LoginBody, RegisterBody, TokenResponse, UserView } from './auth.schemas';
 import { LoginThrottle } from './login-throttle.service';
 import { PasswordHasher } from './password-hasher';
 
 const UNIQUE_VIOLATION = '23505';
-
-export interface UserView {
-  id: string;
-  email: string;
-}
 
 @Injectable()
 export class AuthService {
@@ -40,7 +35,7 @@ export class AuthService {
     }
   }
 
-  async login({ email, password }: LoginBody, ip: string) {
+  async login({ email, password }: LoginBody, ip: string): Promise<TokenResponse> {
     await this.throttle.assertAllowed(ip, email);
     const user = await this.users.findOne({
       where: { email },
@@ -56,7 +51,7 @@ export class AuthService {
     }
     return {
       access_token: await this.jwt.signAsync({ sub: user.id }),
-      token_type: 'bearer' as const,
+      token_type: 'bearer',
     };
   }
 }

@@ -12,7 +12,7 @@ import type { FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { isUuid } from '../common/uuid';
-import type { UserView } from './auth.service';
+import type { UserView } from './auth.schemas';
 
 export type AuthenticatedRequest = FastifyRequest & { user: UserView };
 

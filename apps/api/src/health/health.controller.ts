@@ -3,17 +3,19 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
+import { Operation } from '../common/api-operation.decorator';
 import { withTimeout } from '../common/with-timeout';
 import { REDIS } from '../queue/queue.module';
+import { healthySchema, unavailableSchema, type Healthy, type Unavailable } from './health.schemas';
 
 const CHECK_TIMEOUT_MS = 1_000;
 
-async function check(name: string, probe: () => Promise<unknown>): Promise<[string, string]> {
+async function check(probe: () => Promise<unknown>): Promise<string> {
   try {
     await withTimeout(probe(), CHECK_TIMEOUT_MS);
-    return [name, 'ok'];
+    return 'ok';
   } catch (error) {
-    return [name, `failed: ${(error as Error).message}`];
+    return `failed: ${(error as Error).message}`;
   }
 }
 
@@ -27,22 +29,35 @@ export class HealthController {
 
   /** The process is up. Touches no dependency, so a database outage never restarts containers. */
   @Get('live')
-  live() {
+  @Operation({
+    id: 'live',
+    summary: 'Liveness: the process is up',
+    description: 'Touches no dependency.',
+    public: true,
+    responses: { 200: { description: 'Up', schema: healthySchema } },
+  })
+  live(): Healthy {
     return { status: 'ok' };
   }
 
   /** Ready to serve: PostgreSQL and Redis both answer. */
   @Get('ready')
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const checks = Object.fromEntries(
-      await Promise.all([
-        check('postgres', () => this.dataSource.query('SELECT 1')),
-        check('redis', () => this.redis.ping()),
-      ]),
-    );
-    const ok = Object.values(checks).every((result) => result === 'ok');
-    if (ok) return { status: 'ok' };
+  @Operation({
+    id: 'ready',
+    summary: 'Readiness: PostgreSQL and Redis answer',
+    public: true,
+    responses: {
+      200: { description: 'Ready to serve', schema: healthySchema },
+      503: { description: 'A dependency does not answer', schema: unavailableSchema },
+    },
+  })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Healthy | Unavailable> {
+    const [postgres, redis] = await Promise.all([
+      check(() => this.dataSource.query('SELECT 1')),
+      check(() => this.redis.ping()),
+    ]);
+    if (postgres === 'ok' && redis === 'ok') return { status: 'ok' };
     void reply.status(HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: 'unavailable', checks };
+    return { status: 'unavailable', checks: { postgres, redis } };
   }
 }

@@ -1,17 +1,5 @@
 import type { Item } from '@starter/db';
-
-export interface ItemResponse {
-  id: string;
-  title: string;
-  description: string | null;
-  status: string;
-  owner_id: string;
-  word_count: number | null;
-  checksum: string | null;
-  processed_at: string | null;
-  created_at: string;
-  job_id: string | null;
-}
+import type { ItemResponse } from './items.schemas';
 
 export function toItemResponse(item: Item): ItemResponse {
   return {

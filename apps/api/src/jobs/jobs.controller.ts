@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { UserView } from '../auth/auth.service';
+import type { UserView } from '../auth/auth.schemas';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { notFound } from '../common/api-error';
+import { errors, Operation } from '../common/api-operation.decorator';
 import { ItemsService } from '../items/items.service';
+import { jobSchema, type JobStatus } from './jobs.schemas';
 import { JobsService } from './jobs.service';
 
 @ApiTags('jobs')
@@ -19,7 +21,13 @@ export class JobsController {
 
   /** Visible only to the owner of the item the job processes. */
   @Get(':jobId')
-  async get(@CurrentUser() user: UserView, @Param('jobId') jobId: string) {
+  @Operation({
+    id: 'getJob',
+    summary: 'The state of an item’s processing job',
+    description: 'Only the owner of the item the job processes can read it.',
+    responses: { 200: { description: 'The job', schema: jobSchema }, ...errors(401, 404) },
+  })
+  async get(@CurrentUser() user: UserView, @Param('jobId') jobId: string): Promise<JobStatus> {
     const item = await this.items.findByJobId(user.id, jobId);
     if (!item) throw notFound('Job');
     return this.jobs.status(item);

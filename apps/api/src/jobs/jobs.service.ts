@@ -1,16 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Item } from '@starter/db';
-import type { ItemsQueue, ProcessItemResult } from '@starter/queue';
+import type { ItemsQueue } from '@starter/queue';
 import { ITEMS_QUEUE } from '../queue/queue.module';
-
-export type JobState = 'waiting' | 'active' | 'completed' | 'failed';
-
-export interface JobStatus {
-  id: string;
-  state: JobState;
-  result?: ProcessItemResult;
-  failed_reason?: string;
-}
+import type { JobState, JobStatus } from './jobs.schemas';
 
 /** BullMQ has more states than the API promises; a job waiting for a retry or its turn is `waiting`. */
 function publicState(state: string): JobState {

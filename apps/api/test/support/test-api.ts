@@ -1,10 +1,13 @@
 import { createHmac } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApiClient, type ApiClient } from '@starter/client';
 import { apiEnvSchema, loadEnv, type ApiEnv } from '@starter/config';
 import { createItemsQueue, createRedisConnection, type ItemsQueue } from '@starter/queue';
 import { createTestEnv, type TestEnv } from '@starter/testing';
 import type { Redis } from 'ioredis';
 import { createApp } from '../../src/app.factory';
+import { createOpenApiDocument } from '../../src/openapi/openapi-document';
+import { ResponseContract } from './response-contract';
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -19,7 +22,16 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** The real application on a real port, with its own database and Redis prefix. */
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  const isJson = response.headers.get('content-type')?.includes('application/json');
+  return isJson && text ? JSON.parse(text) : text;
+}
+
+/**
+ * The real application on a real port, with its own database and Redis prefix. Every response it
+ * receives, through `request` or `client`, is checked against the app's OpenAPI document.
+ */
 export class TestApi {
   private redis?: Redis;
   private itemsQueue?: ItemsQueue;
@@ -29,6 +41,7 @@ export class TestApi {
     readonly baseUrl: string,
     readonly env: ApiEnv,
     readonly testEnv: TestEnv,
+    private readonly contract: ResponseContract,
   ) {}
 
   static async start(overrides: Record<string, string> = {}): Promise<TestApi> {
@@ -36,7 +49,17 @@ export class TestApi {
     const env = loadEnv(apiEnvSchema, testEnv.env);
     const app = await createApp(env);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    return new TestApi(app, await app.getUrl(), env, testEnv);
+    const contract = new ResponseContract(createOpenApiDocument(app));
+    return new TestApi(app, await app.getUrl(), env, testEnv, contract);
+  }
+
+  /** The typed client from @starter/client, as a frontend uses it. */
+  client(token?: string): ApiClient {
+    return createApiClient({
+      baseUrl: this.baseUrl,
+      token,
+      fetch: (request) => this.fetch(request),
+    });
   }
 
   async request<T = any>(
@@ -51,14 +74,21 @@ export class TestApi {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    const isJson = response.headers.get('content-type')?.includes('application/json');
+    const response = await this.fetch(
+      new Request(`${this.baseUrl}${path}`, { method, headers, body }),
+    );
     return {
       status: response.status,
       headers: response.headers,
-      body: isJson && text ? JSON.parse(text) : text,
+      body: (await readBody(response)) as T,
     };
+  }
+
+  private async fetch(request: Request): Promise<Response> {
+    const response = await fetch(request);
+    const body = await readBody(response.clone());
+    this.contract.check(request.method, request.url, response.status, body);
+    return response;
   }
 
   /** Registers and logs in a fresh user; returns its id, email and token. */
@@ -66,16 +96,12 @@ export class TestApi {
     email = `user-${Math.random().toString(36).slice(2)}@example.com`,
     password = 'correct horse',
   ) {
-    const registered = await this.request('POST', '/auth/register', { body: { email, password } });
-    if (registered.status !== 201)
-      throw new Error(`register failed: ${JSON.stringify(registered.body)}`);
-    const login = await this.request('POST', '/auth/login', { body: { email, password } });
-    return {
-      id: registered.body.id as string,
-      email,
-      password,
-      token: login.body.access_token as string,
-    };
+    const client = this.client();
+    const registered = await client.POST('/auth/register', { body: { email, password } });
+    if (!registered.data) throw new Error(`register failed: ${JSON.stringify(registered.error)}`);
+    const login = await client.POST('/auth/login', { body: { email, password } });
+    if (!login.data) throw new Error(`login failed: ${JSON.stringify(login.error)}`);
+    return { id: registered.data.id, email, password, token: login.data.access_token };
   }
 
   /** The same BullMQ queue the API produces into, read directly from Redis. */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import {
   Inject,
@@ -72,9 +73,11 @@ export class WorkerHealth implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { WORKER_HEALTH_HOST: host, WORKER_HEALTH_PORT: port } = this.config.env;
-    this.server.listen(port, host);
+    const { WORKER_HEALTH_HOST: host, WORKER_HEALTH_PORT: requestedPort } = this.config.env;
+    this.server.listen(requestedPort, host);
     await once(this.server, 'listening');
+    // The bound port: with WORKER_HEALTH_PORT=0 the OS picks it and this line is where to read it.
+    const { port } = this.server.address() as AddressInfo;
     this.logger.info({ host, port }, 'health and metrics listening');
   }
 

@@ -22,7 +22,10 @@ export interface ItemRow {
 
 /** Direct access to one test database: create items, read them back, count writes. */
 export class Database {
-  private constructor(private readonly client: Client) {}
+  private constructor(
+    private readonly client: Client,
+    private readonly url: string,
+  ) {}
 
   static async connect(url: string): Promise<Database> {
     const client = new Client({ connectionString: url });
@@ -35,7 +38,7 @@ export class Database {
       CREATE OR REPLACE TRIGGER items_update_log AFTER UPDATE ON items
         FOR EACH ROW EXECUTE FUNCTION log_item_update();
     `);
-    return new Database(client);
+    return new Database(client, url);
   }
 
   async createItem(title: string, description: string | null): Promise<string> {
@@ -62,6 +65,23 @@ export class Database {
       [id],
     );
     return rows[0];
+  }
+
+  /**
+   * Locks the item's row in a transaction of its own until `release()`: processing then blocks at
+   * its UPDATE, so the job stays active for exactly as long as a test needs.
+   */
+  async holdItemLock(id: string): Promise<{ release(): Promise<void> }> {
+    const holder = new Client({ connectionString: this.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM items WHERE id = $1 FOR UPDATE', [id]);
+    return {
+      release: async () => {
+        await holder.query('COMMIT');
+        await holder.end();
+      },
+    };
   }
 
   async deleteItem(id: string): Promise<void> {
@@ -95,7 +115,7 @@ export class Producer {
   async waitForJob(
     jobId: string,
     state: 'completed' | 'failed' = 'completed',
-    timeoutMs = 15_000,
+    timeoutMs = 30_000,
   ): Promise<{
     returnvalue: ProcessItemResult;
     failedReason: string;
@@ -120,20 +140,5 @@ export class Producer {
   async close(): Promise<void> {
     await this.queue.close();
     await this.connection.quit();
-  }
-}
-
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -10,10 +10,20 @@ export const processItemPayloadSchema = z.strictObject({
 
 export type ProcessItemPayload = z.infer<typeof processItemPayloadSchema>;
 
-export type ProcessItemResult =
-  | { outcome: 'processed'; item_id: string; word_count: number; checksum: string }
-  | { outcome: 'already_processed'; item_id: string; word_count: number; checksum: string }
-  | { outcome: 'item_deleted'; item_id: string };
+const processedFields = {
+  item_id: z.uuid(),
+  word_count: z.int().min(0),
+  checksum: z.string().meta({ description: 'Hex SHA-256 of the description' }),
+};
+
+/** What a `process-item` job returns; the API reports it as the job's `result`. */
+export const processItemResultSchema = z.discriminatedUnion('outcome', [
+  z.strictObject({ outcome: z.literal('processed'), ...processedFields }),
+  z.strictObject({ outcome: z.literal('already_processed'), ...processedFields }),
+  z.strictObject({ outcome: z.literal('item_deleted'), item_id: z.uuid() }),
+]);
+
+export type ProcessItemResult = z.infer<typeof processItemResultSchema>;
 
 /**
  * One job id per item: BullMQ ignores an add whose id already exists, so enqueuing the same item
