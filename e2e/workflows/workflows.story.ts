@@ -61,7 +61,8 @@ ${step}
 describe('Workflows, replayed from their YAML', () => {
   it('a. a push to main without deploy variables runs CI as written and skips the deploy jobs with their notice', async () => {
     // CI's verify job runs as written up to its format check; its lint, typecheck and test suite
-    // (several minutes each, cold, in a fresh clone) and the images job are recorded as passed.
+    // (several minutes each, cold, in a fresh clone), the images and rehearsal jobs (which .ci/run
+    // runs on their own) are recorded as passed.
     const report = await replayWorkflow({
       workflow: 'deploy.yml',
       event: 'push',
@@ -72,6 +73,7 @@ describe('Workflows, replayed from their YAML', () => {
         'ci/verify:pnpm run typecheck',
         'ci/verify:pnpm test',
         'ci/images',
+        'ci/rehearsal',
       ],
       log,
       workDir: workDir(),
@@ -182,7 +184,7 @@ describe('Workflows, replayed from their YAML', () => {
         sourceRepo,
         fixture: deployment.fixture,
         // Story a ran CI's steps; here the deploy path is what is proven.
-        assumePassed: ['ci/verify', 'ci/images'],
+        assumePassed: ['ci/verify', 'ci/images', 'ci/rehearsal'],
         log,
         workDir: workDir(),
       });
@@ -214,7 +216,12 @@ describe('Workflows, replayed from their YAML', () => {
         event: 'push',
         sourceRepo,
         fixture: deployment.fixture,
-        assumePassed: ['ci/verify', 'ci/images', 'release:pnpm run release:build --cache gha'],
+        assumePassed: [
+          'ci/verify',
+          'ci/images',
+          'ci/rehearsal',
+          'release:pnpm run release:build --cache gha',
+        ],
         log,
         workDir: workDir(),
       });
