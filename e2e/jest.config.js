@@ -1,8 +1,9 @@
 const { jestConfig } = require('@starter/testing/jest-config');
+const { withNativeDynamicImport } = require('./jest-native-import');
 
 // The pipeline runs the workspace packages from their sources (tsx --conditions=@starter/source),
 // and so do its tests.
 module.exports = {
-  ...jestConfig({ packageDir: __dirname }),
+  ...withNativeDynamicImport(jestConfig({ packageDir: __dirname })),
   testEnvironmentOptions: { customExportConditions: ['node', 'node-addons', '@starter/source'] },
 };
