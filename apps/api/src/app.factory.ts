@@ -10,6 +10,7 @@ import { LogController } from 'fastify';
 import { registerQueueDashboard } from './admin/queue-dashboard';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { acceptJsonBodiesOnly } from './common/json-body';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -26,8 +27,10 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Behind the deploy proxy the client address comes from X-Forwarded-For.
-    trustProxy: true,
+    // The client address is the one the outermost trusted proxy saw: trusting every
+    // X-Forwarded-For entry would let a client choose its own (and escape the rate limits).
+    // Hop 0 is the peer; Fastify's numeric trustProxy trusts no hop at all, hence the function.
+    trustProxy: (_address: string, hop: number) => hop < env.TRUST_PROXY_HOPS,
     // One line per request, written by the onResponse hook below together with the metrics.
     logController: new LogController({ disableRequestLogging: true }),
     // genReqId reads X-Request-Id itself, so a malformed one is replaced rather than trusted.
@@ -39,8 +42,11 @@ export async function createApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoNestLogger(logger),
+    // Nest's parsers would accept url-encoded bodies and decode invalid UTF-8 silently.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  acceptJsonBodiesOnly(fastify);
   const metrics = app.get(HttpMetrics);
 
   // Once shutdown starts, answers in flight close their keep-alive connection, so the server can

@@ -10,8 +10,8 @@ export class AuthController {
   constructor(@Inject(AuthService) private readonly auth: AuthService) {}
 
   @Post('register')
-  register(@Body({ schema: registerSchema }) body: RegisterBody) {
-    return this.auth.register(body);
+  register(@Body({ schema: registerSchema }) body: RegisterBody, @Req() request: FastifyRequest) {
+    return this.auth.register(body, request.ip);
   }
 
   @Post('login')

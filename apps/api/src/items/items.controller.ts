@@ -15,6 +15,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { UserView } from '../auth/auth.service';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
+import { WriteRateLimitGuard } from '../rate-limits/write-rate-limit.guard';
 import { toItemResponse } from './item.response';
 import {
   createItemSchema,
@@ -32,6 +33,7 @@ export class ItemsController {
   constructor(@Inject(ItemsService) private readonly items: ItemsService) {}
 
   @Post()
+  @UseGuards(WriteRateLimitGuard)
   async create(
     @CurrentUser() user: UserView,
     @Body({ schema: createItemSchema }) body: CreateItemBody,
@@ -54,6 +56,7 @@ export class ItemsController {
   }
 
   @Delete(':id')
+  @UseGuards(WriteRateLimitGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   async remove(@CurrentUser() user: UserView, @Param('id') id: string): Promise<void> {
     await this.items.remove(user.id, id);

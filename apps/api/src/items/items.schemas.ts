@@ -1,9 +1,10 @@
 import { ITEM_DESCRIPTION_MAX_LENGTH, ITEM_TITLE_MAX_LENGTH } from '@starter/db';
 import { z } from 'zod';
+import { multiLineText, singleLineText } from '../common/text.schemas';
 
 export const createItemSchema = z.strictObject({
-  title: z.string().min(1, 'must not be empty').max(ITEM_TITLE_MAX_LENGTH),
-  description: z.string().max(ITEM_DESCRIPTION_MAX_LENGTH).nullish(),
+  title: singleLineText().min(1, 'must not be empty').max(ITEM_TITLE_MAX_LENGTH),
+  description: multiLineText().max(ITEM_DESCRIPTION_MAX_LENGTH).nullish(),
 });
 
 export const listItemsQuerySchema = z.strictObject({
