@@ -38,6 +38,7 @@ describe('items', () => {
         processed_at: null,
         created_at: expect.any(String),
         job_id: expect.any(String),
+        failure_reason: null,
       });
       expect(new Date(response.body.created_at).toISOString()).toBe(response.body.created_at);
     });

@@ -11,6 +11,8 @@ export interface ItemResponse {
   processed_at: string | null;
   created_at: string;
   job_id: string | null;
+  /** Why processing failed for good, when `status` is `failed`. */
+  failure_reason: string | null;
 }
 
 export function toItemResponse(item: Item): ItemResponse {
@@ -25,5 +27,6 @@ export function toItemResponse(item: Item): ItemResponse {
     processed_at: item.processedAt?.toISOString() ?? null,
     created_at: item.createdAt.toISOString(),
     job_id: item.jobId,
+    failure_reason: item.failureReason,
   };
 }
