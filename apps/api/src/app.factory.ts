@@ -6,10 +6,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ApiEnv } from '@starter/config';
 import { createLogger, PinoNestLogger, type Logger } from '@starter/logging';
 import type { ItemsQueue } from '@starter/queue';
-import { LogController } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerQueueDashboard } from './admin/queue-dashboard';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { toErrorResponse } from './common/error-body';
 import { acceptJsonBodiesOnly } from './common/json-body';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
@@ -31,6 +32,12 @@ export async function createApp(
     // X-Forwarded-For entry would let a client choose its own (and escape the rate limits).
     // Hop 0 is the peer; Fastify's numeric trustProxy trusts no hop at all, hence the function.
     trustProxy: (_address: string, hop: number) => hop < env.TRUST_PROXY_HOPS,
+    // The router refuses a malformed URL (bad %-encoding) or an over-long parameter before Nest
+    // sees the request; the answer still takes the one error shape.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { body, headers } = toErrorResponse(error, String(request.id));
+      void reply.status(body.status).headers(headers).send(body);
+    },
     // One line per request, written by the onResponse hook below together with the metrics.
     logController: new LogController({ disableRequestLogging: true }),
     // genReqId reads X-Request-Id itself, so a malformed one is replaced rather than trusted.
