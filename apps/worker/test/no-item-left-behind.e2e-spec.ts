@@ -1,4 +1,4 @@
-import { enqueueProcessItem, processItemJobId } from '@starter/queue';
+import { enqueueProcessItem, processItemJobId, type SweepPendingItemsResult } from '@starter/queue';
 import { createTestEnv, type TestEnv } from '@starter/testing';
 import { Database, eventually, Producer } from './support/fixtures';
 import { WorkerProcess, type LogLine } from './support/worker-process';
@@ -52,13 +52,13 @@ describe('no item left behind', () => {
     `);
     return () => db.query(`DROP TRIGGER ${name} ON items; DROP FUNCTION ${name}();`);
   };
-  const sweepAfter = (since: number, accept: (result: Record<string, number>) => boolean) =>
+  const sweepAfter = (since: number, accept: (result: SweepPendingItemsResult) => boolean) =>
     worker.waitForLog(
       (line: LogLine) =>
         line.queue === 'maintenance' &&
         line.msg === 'job completed' &&
         Date.parse(line.time as string) > since &&
-        accept(line.result as Record<string, number>),
+        accept(line.result as SweepPendingItemsResult),
       SWEEP_TIMEOUT_MS,
     );
 
