@@ -51,7 +51,7 @@ export class SweepPendingItemsProcessor extends WorkerBase<
         opts: { removeOnComplete: KEEP_SWEEPS, removeOnFail: KEEP_SWEEPS },
       },
     );
-    super.onApplicationBootstrap();
+    await super.onApplicationBootstrap();
   }
 
   protected logFields(): Record<string, unknown> {

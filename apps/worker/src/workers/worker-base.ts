@@ -92,7 +92,7 @@ export abstract class WorkerBase<Payload, Result>
     }
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const { worker } = this;
     worker.on('completed', (job: Job, result: unknown) => {
       this.deps.metrics.completed.inc({ queue: this.queueName });
