@@ -92,7 +92,7 @@ export abstract class WorkerBase<Payload, Result>
     }
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): Promise<void> {
     const { worker } = this;
     worker.on('completed', (job: Job, result: unknown) => {
       this.deps.metrics.completed.inc({ queue: this.queueName });
@@ -134,6 +134,8 @@ export abstract class WorkerBase<Payload, Result>
       process.exitCode = 1;
     });
     this.started = true;
+    // A promise so that a subclass can prepare asynchronously (await) before calling it.
+    return Promise.resolve();
   }
 
   state(): WorkerState {
