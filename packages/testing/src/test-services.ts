@@ -68,3 +68,39 @@ function startRedis(): Promise<StartedRedisContainer> {
     .withCommand(['redis-server', '--maxmemory-policy', 'noeviction', '--save', ''])
     .start();
 }
+
+export interface RestartablePostgres {
+  /** postgres://… of its `postgres` database. */
+  url: string;
+  /** `docker stop`: the server shuts down and refuses connections; its data stays. */
+  stop(): Promise<void>;
+  /** `docker start` again, on the same address. */
+  start(): Promise<void>;
+  /** Stops and removes the container. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL of one test file's own, to take away and bring back as an outage would. A fixed
+ * host port keeps its address across the restart, and its data lives in the container rather
+ * than on tmpfs, so it survives the stop. Needs a Docker engine.
+ */
+export async function startRestartablePostgres(hostPort: number): Promise<RestartablePostgres> {
+  const container = await new PostgreSqlContainer(POSTGRES_IMAGE)
+    .withDatabase('postgres')
+    .withUsername('postgres')
+    .withPassword('postgres')
+    .withExposedPorts({ container: 5432, host: hostPort })
+    .withCommand(['postgres', '-c', 'fsync=off'])
+    .start();
+  const client = await getContainerRuntimeClient();
+  const docker = client.container.getById(container.getId());
+  return {
+    url: container.getConnectionUri(),
+    stop: () => client.container.stop(docker, { timeout: 10 }),
+    start: () => client.container.start(docker),
+    remove: async () => {
+      await container.stop();
+    },
+  };
+}
