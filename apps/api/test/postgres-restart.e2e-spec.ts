@@ -52,7 +52,7 @@ describeWithDocker('PostgreSQL stopped for 90 s under a steady stream of writes'
       if (worker.exitCode !== null) throw new Error(`worker exited:\n${workerOutput}`);
       await sleep(50);
     }
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     if (worker && worker.exitCode === null) {
