@@ -52,11 +52,31 @@ export async function startTestServices(
   };
 }
 
-function startPostgres(): Promise<StartedPostgreSqlContainer> {
+/**
+ * The image's server with the credentials the tests use. Its readiness check runs a whole session:
+ * testcontainers' default, pg_isready every 250 ms, hangs up during the connection handshake, and
+ * on a loaded machine a backend sometimes dies of that (SIGPIPE), which PostgreSQL handles as a
+ * crash: every session is reset and the server goes through recovery, failing the tests.
+ */
+function postgresContainer(): PostgreSqlContainer {
   return new PostgreSqlContainer(POSTGRES_IMAGE)
     .withDatabase('postgres')
     .withUsername('postgres')
     .withPassword('postgres')
+    .withHealthCheck({
+      // Over TCP: during initdb the entrypoint's temporary server listens on the socket only.
+      test: [
+        'CMD-SHELL',
+        'PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1"',
+      ],
+      interval: 1_000,
+      timeout: 10_000,
+      retries: 300,
+    });
+}
+
+function startPostgres(): Promise<StartedPostgreSqlContainer> {
+  return postgresContainer()
     .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
     .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=500'])
     .start();
@@ -86,10 +106,7 @@ export interface RestartablePostgres {
  * than on tmpfs, so it survives the stop. Needs a Docker engine.
  */
 export async function startRestartablePostgres(hostPort: number): Promise<RestartablePostgres> {
-  const container = await new PostgreSqlContainer(POSTGRES_IMAGE)
-    .withDatabase('postgres')
-    .withUsername('postgres')
-    .withPassword('postgres')
+  const container = await postgresContainer()
     .withExposedPorts({ container: 5432, host: hostPort })
     .withCommand(['postgres', '-c', 'fsync=off'])
     .start();
