@@ -55,7 +55,8 @@ export class WorkerProcess {
     const worker = new WorkerProcess(child, `http://127.0.0.1:${port}`);
     if (waitReady) {
       try {
-        await worker.waitForLog((line) => line.msg === 'worker ready', 10_000);
+        // Generous: three workers booting at once on a loaded 2-core machine take 10 s and more.
+        await worker.waitForLog((line) => line.msg === 'worker ready', 30_000);
       } catch (error) {
         await worker.stop();
         throw error;
