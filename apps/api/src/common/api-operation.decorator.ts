@@ -60,7 +60,11 @@ export function Operation(spec: OperationSpec): MethodDecorator {
 export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
 
 const ERROR_RESPONSES: Record<ErrorStatus, ResponseSpec> = {
-  400: { description: 'Malformed JSON body (`bad_request`)' },
+  400: {
+    description:
+      'Malformed request: a body that is not JSON in valid UTF-8, or a URL with bad ' +
+      '%-encoding (`bad_request`)',
+  },
   401: {
     description: 'Missing, invalid or expired bearer token (`unauthorized`)',
     headers: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } },
@@ -69,7 +73,11 @@ const ERROR_RESPONSES: Record<ErrorStatus, ResponseSpec> = {
   409: { description: 'Conflicts with an existing resource' },
   413: { description: 'Body over 1 MiB (`payload_too_large`)' },
   415: { description: 'Body not sent as `application/json` (`unsupported_media_type`)' },
-  422: { description: 'Invalid input, one `details` entry per field (`validation_failed`)' },
+  422: {
+    description:
+      'Invalid input, one `details` entry per field, `__proto__` keys included ' +
+      '(`validation_failed`)',
+  },
   429: {
     description: 'Too many attempts (`too_many_requests`)',
     headers: {
