@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { migrate } from '@starter/db';
 import {
   DOCKER_AVAILABLE_ENV,
+  eventually,
   freePort,
+  LoggedProcess,
   startRestartablePostgres,
   withDatabase,
   type RestartablePostgres,
@@ -25,8 +26,7 @@ describeWithDocker('PostgreSQL stopped for 90 s under a steady stream of writes'
   let postgres: RestartablePostgres;
   let databaseUrl: string;
   let api: TestApi;
-  let worker: ChildProcess;
-  let workerOutput = '';
+  let worker: LoggedProcess;
 
   beforeAll(async () => {
     postgres = await startRestartablePostgres(await freePort());
@@ -34,31 +34,19 @@ describeWithDocker('PostgreSQL stopped for 90 s under a steady stream of writes'
     await migrate({ url: databaseUrl });
     // The default job policy: what this test shows is that it outlasts the outage.
     api = await TestApi.start({ DATABASE_URL: databaseUrl });
-    worker = spawn(process.execPath, [WORKER_MAIN], {
-      env: {
-        PATH: process.env.PATH,
-        ...api.testEnv.env,
-        DATABASE_URL: databaseUrl,
-        LOG_LEVEL: 'info',
-        WORKER_HEALTH_PORT: '0',
-        // Jobs are still running when the server goes away, and fail mid-attempt.
-        WORKER_TEST_JOB_DELAY_MS: '1000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    worker = LoggedProcess.spawn(WORKER_MAIN, {
+      ...api.testEnv.env,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'info',
+      WORKER_HEALTH_PORT: '0',
+      // Jobs are still running when the server goes away, and fail mid-attempt.
+      WORKER_TEST_JOB_DELAY_MS: '1000',
     });
-    worker.stdout!.on('data', (chunk: Buffer) => (workerOutput += String(chunk)));
-    worker.stderr!.on('data', (chunk: Buffer) => (workerOutput += String(chunk)));
-    while (!workerOutput.includes('worker ready')) {
-      if (worker.exitCode !== null) throw new Error(`worker exited:\n${workerOutput}`);
-      await sleep(50);
-    }
+    await worker.started((line) => line.msg === 'worker ready');
   }, 240_000);
 
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
-      worker.kill('SIGKILL');
-      await once(worker, 'exit');
-    }
+    await worker?.stop();
     await api?.close();
     await postgres?.remove();
   });
@@ -68,6 +56,7 @@ describeWithDocker('PostgreSQL stopped for 90 s under a steady stream of writes'
     async () => {
       const user = await api.createUser();
       const accepted: string[] = [];
+      const acceptances = new EventEmitter();
       const refused: number[] = [];
       let writing = true;
       const writer = (async () => {
@@ -76,13 +65,17 @@ describeWithDocker('PostgreSQL stopped for 90 s under a steady stream of writes'
             token: user.token,
             body: { title: `write ${n}`, description: 'through the outage' },
           });
-          if (response.status === 201) accepted.push(response.body.id as string);
-          else refused.push(response.status);
+          if (response.status === 201) {
+            accepted.push(response.body.id as string);
+            acceptances.emit('accepted');
+          } else {
+            refused.push(response.status);
+          }
           await sleep(WRITE_EVERY_MS);
         }
       })();
       const acceptedAfter = async (count: number) => {
-        while (accepted.length < count) await sleep(50);
+        while (accepted.length < count) await once(acceptances, 'accepted');
       };
 
       await acceptedAfter(8);
@@ -97,26 +90,28 @@ describeWithDocker('PostgreSQL stopped for 90 s under a steady stream of writes'
       const client = new Client({ connectionString: databaseUrl });
       await client.connect();
       try {
-        const deadline = Date.now() + 4 * 60_000;
-        let statuses: Record<string, number> = {};
-        for (;;) {
-          const { rows } = await client.query<{ status: string; count: number }>(
-            'SELECT status, count(*)::int AS count FROM items WHERE id = ANY($1) GROUP BY status',
-            [accepted],
-          );
-          statuses = Object.fromEntries(rows.map((row) => [row.status, row.count]));
-          if (statuses.done === accepted.length || Date.now() > deadline) break;
-          await sleep(500);
-        }
+        const statuses = await eventually(
+          async () => {
+            const { rows } = await client.query<{ status: string; count: number }>(
+              'SELECT status, count(*)::int AS count FROM items WHERE id = ANY($1) GROUP BY status',
+              [accepted],
+            );
+            return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+          },
+          (counts) => counts.done === accepted.length,
+          { what: 'every accepted item done', timeoutMs: 4 * 60_000 },
+        );
         expect(statuses).toEqual({ done: accepted.length });
       } finally {
         await client.end();
       }
       // Writes were refused while the server was away, and jobs failed attempts and were retried.
       expect(refused.length).toBeGreaterThan(0);
-      expect(workerOutput).toContain('job attempt failed, will retry');
+      expect(worker.logs.some((line) => line.msg === 'job attempt failed, will retry')).toBe(true);
       // No process-item job ran out of attempts (a sweep during the outage may fail: the next runs).
-      expect(workerOutput).not.toMatch(/"queue":"items".*"msg":"job failed"/);
+      expect(
+        worker.logs.filter((line) => line.queue === 'items' && line.msg === 'job failed'),
+      ).toEqual([]);
     },
     10 * 60_000,
   );

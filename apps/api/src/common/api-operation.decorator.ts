@@ -36,7 +36,9 @@ export function responseJsonSchema(schema: StandardJSONSchemaV1): Record<string,
  */
 export function Operation(spec: OperationSpec): MethodDecorator {
   const serialisers: Record<string, unknown> = {};
-  const responses = Object.entries(spec.responses).map(([status, response]) => {
+  // Any route can fail unexpectedly, e.g. while PostgreSQL is away; that answer has the shape too.
+  const declared = { ...spec.responses, 500: errorResponse(500) };
+  const responses = Object.entries(declared).map(([status, response]) => {
     if (response.schema) serialisers[status] = responseJsonSchema(response.schema);
     return ApiResponse({
       status: Number(status),
@@ -57,7 +59,7 @@ export function Operation(spec: OperationSpec): MethodDecorator {
   );
 }
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 const ERROR_RESPONSES: Record<ErrorStatus, ResponseSpec> = {
   400: {
@@ -83,6 +85,10 @@ const ERROR_RESPONSES: Record<ErrorStatus, ResponseSpec> = {
     headers: {
       'Retry-After': { description: 'Seconds until a retry', schema: { type: 'integer' } },
     },
+  },
+  500: {
+    description:
+      'Unexpected failure, e.g. PostgreSQL unreachable (`internal_error`); logged with the request id',
   },
   503: { description: 'A dependency is unavailable; retry later' },
 };
