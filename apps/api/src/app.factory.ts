@@ -6,10 +6,12 @@ import { SwaggerModule } from '@nestjs/swagger';
 import type { ApiEnv } from '@starter/config';
 import { createLogger, PinoNestLogger, type Logger } from '@starter/logging';
 import type { ItemsQueue } from '@starter/queue';
-import { LogController } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { registerQueueDashboard } from './admin/queue-dashboard';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { toErrorResponse } from './common/error-body';
+import { acceptJsonBodiesOnly } from './common/json-body';
 import { securityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { HttpMetrics } from './metrics/http-metrics';
@@ -27,8 +29,16 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: BODY_LIMIT_BYTES,
-    // Behind the deploy proxy the client address comes from X-Forwarded-For.
-    trustProxy: true,
+    // The client address is the one the outermost trusted proxy saw: trusting every
+    // X-Forwarded-For entry would let a client choose its own (and escape the rate limits).
+    // Hop 0 is the peer; Fastify's numeric trustProxy trusts no hop at all, hence the function.
+    trustProxy: (_address: string, hop: number) => hop < env.TRUST_PROXY_HOPS,
+    // The router refuses a malformed URL (bad %-encoding) or an over-long parameter before Nest
+    // sees the request; the answer still takes the one error shape.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { body, headers } = toErrorResponse(error, String(request.id));
+      void reply.status(body.status).headers(headers).send(body);
+    },
     // One line per request, written by the onResponse hook below together with the metrics.
     logController: new LogController({ disableRequestLogging: true }),
     // genReqId reads X-Request-Id itself, so a malformed one is replaced rather than trusted.
@@ -40,8 +50,11 @@ export async function createApp(
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: new PinoNestLogger(logger),
+    // Nest's parsers would accept url-encoded bodies and decode invalid UTF-8 silently.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  acceptJsonBodiesOnly(fastify);
   const metrics = app.get(HttpMetrics);
 
   // Once shutdown starts, answers in flight close their keep-alive connection, so the server can

@@ -1,10 +1,15 @@
 import { TestApi } from './support/test-api';
 
+const previousSecret = 'the-secret-before-the-rotation-the-secret';
+
 describe('auth and users', () => {
   let api: TestApi;
 
   beforeAll(async () => {
-    api = await TestApi.start({ LOGIN_RATE_LIMIT_MAX: '3' });
+    api = await TestApi.start({
+      LOGIN_RATE_LIMIT_PER_ACCOUNT: '3',
+      JWT_PREVIOUS_SECRET: previousSecret,
+    });
   });
 
   afterAll(async () => {
@@ -71,6 +76,7 @@ describe('auth and users', () => {
       );
       expect(payload.sub).toBe(registered.data!.id);
       expect(payload.exp - payload.iat).toBe(api.env.JWT_EXPIRES_IN_SECONDS);
+      expect(payload).toMatchObject({ iss: api.env.JWT_ISSUER, aud: api.env.JWT_AUDIENCE });
     });
 
     it('answers 401 on a wrong password and on an unknown email, with the same message', async () => {
@@ -150,7 +156,34 @@ describe('auth and users', () => {
       expect(response.status).toBe(401);
     });
 
-    it('accepts a token it signed itself (control for the two cases above)', async () => {
+    it.each([
+      ['no audience', { aud: undefined }],
+      ['another audience', { aud: 'another-api' }],
+      ['no issuer', { iss: undefined }],
+      ['another issuer', { iss: 'someone-else' }],
+    ])('answers 401 for a token with %s', async (_case, claims) => {
+      const user = await api.createUser();
+
+      const response = await api.request('GET', '/users/me', {
+        token: api.signToken({ sub: user.id, exp: Math.floor(Date.now() / 1000) + 60, ...claims }),
+      });
+
+      expect(response.status).toBe(401);
+    });
+
+    it('accepts a token signed with the previous secret, so a rotation logs nobody out', async () => {
+      const user = await api.createUser();
+      const exp = Math.floor(Date.now() / 1000) + 60;
+
+      const response = await api.request('GET', '/users/me', {
+        token: api.signToken({ sub: user.id, exp }, previousSecret),
+      });
+
+      expect(response.status).toBe(200);
+      expect(response.body.id).toBe(user.id);
+    });
+
+    it('accepts a token it signed itself (control for the cases above)', async () => {
       const user = await api.createUser();
 
       const response = await api.request('GET', '/users/me', {

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { TestApi } from './support/test-api';
 
 describe('HTTP conventions', () => {
@@ -127,5 +128,37 @@ describe('HTTP conventions', () => {
         '/jobs/{jobId}',
       ]),
     );
+  });
+});
+
+describe('production defaults', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await TestApi.start({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-forty-characters!',
+      DATABASE_STATEMENT_TIMEOUT_MS: '4321',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '5432',
+    });
+  });
+
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('serves no API docs unless DOCS_ENABLED says so', async () => {
+    expect((await api.request('GET', '/docs')).status).toBe(404);
+    expect((await api.request('GET', '/docs/openapi.json')).status).toBe(404);
+  });
+
+  it('runs its queries under the configured statement and idle-in-transaction timeouts', async () => {
+    const dataSource = api.app.get(DataSource);
+
+    const [statement] = await dataSource.query('SHOW statement_timeout');
+    const [idle] = await dataSource.query('SHOW idle_in_transaction_session_timeout');
+
+    expect(statement.statement_timeout).toBe('4321ms');
+    expect(idle.idle_in_transaction_session_timeout).toBe('5432ms');
   });
 });

@@ -40,6 +40,7 @@ describe('items', () => {
         processed_at: null,
         created_at: expect.any(String),
         job_id: expect.any(String),
+        failure_reason: null,
       });
       expect(new Date(data!.created_at).toISOString()).toBe(data!.created_at);
     });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { eventually, LoggedProcess } from '@starter/testing';
+import { Client } from 'pg';
 import { TestApi } from './support/test-api';
 
 const WORKER_MAIN = require.resolve('@starter/worker/dist/main.js');
@@ -82,5 +83,54 @@ describe('an item through the whole system: API → Redis → worker → Postgre
     worker.child.kill('SIGTERM');
 
     expect(await worker.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('an item whose job fails for good', () => {
+  let api: TestApi;
+  let worker: LoggedProcess;
+
+  beforeAll(async () => {
+    api = await TestApi.start({ JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '100' });
+    worker = await startWorker(api.testEnv.env);
+    // The database refuses to mark any item done, so every attempt fails.
+    const client = new Client({ connectionString: api.testEnv.databaseUrl });
+    await client.connect();
+    await client.query(`
+      CREATE FUNCTION refuse_done() RETURNS trigger AS $$
+        BEGIN RAISE EXCEPTION 'disk on fire'; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER refuse_done BEFORE UPDATE ON items FOR EACH ROW
+        WHEN (NEW.status = 'done') EXECUTE FUNCTION refuse_done();
+    `);
+    await client.end();
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await api.close();
+  });
+
+  it('shows as failed, with the reason, on GET /items/{id} and GET /jobs/{id}', async () => {
+    const user = await api.createUser();
+    const created = await api.request('POST', '/items', {
+      token: user.token,
+      body: { title: 'Doomed' },
+    });
+
+    const item = await eventually(
+      () => api.request('GET', `/items/${created.body.id}`, { token: user.token }),
+      (response) => response.body.status === 'failed',
+      { what: `item ${created.body.id} failed`, timeoutMs: 60_000 },
+    );
+    const job = await api.request('GET', `/jobs/${created.body.job_id}`, { token: user.token });
+
+    expect(item.body).toMatchObject({
+      status: 'failed',
+      failure_reason: expect.stringContaining('disk on fire'),
+    });
+    expect(job.body).toMatchObject({
+      state: 'failed',
+      failed_reason: expect.stringContaining('disk on fire'),
+    });
   });
 });

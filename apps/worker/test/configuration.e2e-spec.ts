@@ -27,7 +27,7 @@ describe('worker configuration', () => {
 
     expect(await worker.exited).toEqual({ code: 1, signal: null });
     expect(worker.output).toContain(
-      'WORKER_QUEUE_CONCURRENCY names unknown queues: emails (known: items)',
+      'WORKER_QUEUE_CONCURRENCY names unknown queues: emails (known: items, maintenance)',
     );
   });
 });

@@ -116,7 +116,12 @@ describe('process-item job', () => {
     const health = await worker.health();
     expect(health).toEqual({
       status: 200,
-      body: { status: 'ok', healthy: true, redis: 'ready', workers: { items: 'running' } },
+      body: {
+        status: 'ok',
+        healthy: true,
+        redis: 'ready',
+        workers: { items: 'running', maintenance: 'running' },
+      },
     });
 
     const metrics = await worker.metrics();

@@ -76,6 +76,31 @@ describe('environment', () => {
     ]);
   });
 
+  it('checks the previous JWT secret like the current one in production', () => {
+    const production = { ...valid, NODE_ENV: 'production', JWT_SECRET: strongSecret };
+
+    expect(problems({ ...production, JWT_PREVIOUS_SECRET: 'short' })).toEqual([
+      expect.stringMatching(/^JWT_PREVIOUS_SECRET must be set to a random string of at least 32/),
+    ]);
+    expect(
+      loadEnv(apiEnvSchema, { ...production, JWT_PREVIOUS_SECRET: 'p'.repeat(40) })
+        .JWT_PREVIOUS_SECRET,
+    ).toBe('p'.repeat(40));
+  });
+
+  it('serves the API docs by default in development only', () => {
+    const production = { ...valid, NODE_ENV: 'production', JWT_SECRET: strongSecret };
+
+    expect(loadEnv(apiEnvSchema, valid).DOCS_ENABLED).toBe(true);
+    expect(loadEnv(apiEnvSchema, production).DOCS_ENABLED).toBe(false);
+    expect(loadEnv(apiEnvSchema, { ...production, DOCS_ENABLED: 'true' }).DOCS_ENABLED).toBe(true);
+  });
+
+  it('trusts exactly one proxy hop by default, as in production behind nginx', () => {
+    expect(loadEnv(apiEnvSchema, valid).TRUST_PROXY_HOPS).toBe(1);
+    expect(loadEnv(apiEnvSchema, { ...valid, TRUST_PROXY_HOPS: '0' }).TRUST_PROXY_HOPS).toBe(0);
+  });
+
   it('parses CORS origins as a comma-separated list', () => {
     expect(
       loadEnv(apiEnvSchema, { ...valid, CORS_ORIGINS: 'https://a.example, https://b.example' })

@@ -6,6 +6,7 @@ const MIN_PRODUCTION_SECRET_LENGTH = 32;
 // 0 asks the OS for a free port (tests, benchmarks).
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
@@ -24,6 +25,12 @@ export const databaseEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   DATABASE_POOL_SIZE: positiveInt.default(10),
+  /** How long opening a connection may take before the query that needed it fails. */
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(5_000),
+  /** PostgreSQL cancels any statement running longer (0 disables); the migrator has none. */
+  DATABASE_STATEMENT_TIMEOUT_MS: nonNegativeInt.default(10_000),
+  /** PostgreSQL ends a session left idle inside a transaction this long (0 disables). */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: nonNegativeInt.default(10_000),
 });
 
 export const baseEnvSchema = databaseEnvSchema.extend({
@@ -37,7 +44,11 @@ export const baseEnvSchema = databaseEnvSchema.extend({
  * (the API); `jobPolicyFromEnv` in @starter/queue turns them into a JobPolicy.
  */
 export const jobPolicyEnvSchema = z.object({
-  JOB_ATTEMPTS: positiveInt.default(5),
+  /**
+   * With a 1 s first delay, doubling, the 9 retries wait 511 s in all (at least 255 s with the
+   * jitter): a database restart or failover of a few minutes fails no job for good.
+   */
+  JOB_ATTEMPTS: positiveInt.default(10),
   /** First retry delay; each further retry doubles it, with up to 50% jitter. */
   JOB_BACKOFF_MS: positiveInt.default(1_000),
   JOB_KEEP_COMPLETED_COUNT: positiveInt.default(1_000),
@@ -52,29 +63,50 @@ export const apiEnvSchema = baseEnvSchema
     ...jobPolicyEnvSchema.shape,
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: port.default(3000),
+    /**
+     * Proxies in front of the API whose X-Forwarded-For entry is believed: the client address is
+     * the one the outermost trusted proxy saw. Production has one (nginx); 0 for none.
+     */
+    TRUST_PROXY_HOPS: nonNegativeInt.default(1),
     JWT_SECRET: z.string().optional(),
+    /** The secret before the last rotation: tokens it signed are still accepted until they expire. */
+    JWT_PREVIOUS_SECRET: z.string().optional(),
+    JWT_ISSUER: z.string().min(1).default('starter-api'),
+    JWT_AUDIENCE: z.string().min(1).default('starter-api'),
     JWT_EXPIRES_IN_SECONDS: positiveInt.default(3600),
     CORS_ORIGINS: list.default([]),
-    LOGIN_RATE_LIMIT_MAX: positiveInt.default(5),
-    LOGIN_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
-    DOCS_ENABLED: booleanFlag.default(true),
+    /** Failed logins per account (whatever the address) and per client address, per window. */
+    LOGIN_RATE_LIMIT_PER_ACCOUNT: positiveInt.default(10),
+    LOGIN_RATE_LIMIT_PER_ADDRESS: positiveInt.default(100),
+    LOGIN_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(900),
+    REGISTER_RATE_LIMIT_PER_ADDRESS: positiveInt.default(20),
+    REGISTER_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(3600),
+    /** Item creations and deletions per user, per window. */
+    WRITE_RATE_LIMIT_PER_USER: positiveInt.default(600),
+    WRITE_RATE_LIMIT_WINDOW_SECONDS: positiveInt.default(60),
+    /** Defaults to on, except in production. */
+    DOCS_ENABLED: booleanFlag.optional(),
     BULL_BOARD_USER: z.string().min(1).optional(),
     BULL_BOARD_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
-      if (!env.JWT_SECRET || env.JWT_SECRET.length < MIN_PRODUCTION_SECRET_LENGTH) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['JWT_SECRET'],
-          message: `must be set to a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
-        });
-      } else if (env.JWT_SECRET === DEV_JWT_SECRET) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['JWT_SECRET'],
-          message: 'must not be the development default in production',
-        });
+      for (const name of ['JWT_SECRET', 'JWT_PREVIOUS_SECRET'] as const) {
+        const secret = env[name];
+        if (secret === undefined && name === 'JWT_PREVIOUS_SECRET') continue;
+        if (!secret || secret.length < MIN_PRODUCTION_SECRET_LENGTH) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `must be set to a random string of at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production`,
+          });
+        } else if (secret === DEV_JWT_SECRET) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: 'must not be the development default in production',
+          });
+        }
       }
     }
     if (Boolean(env.BULL_BOARD_USER) !== Boolean(env.BULL_BOARD_PASSWORD)) {
@@ -85,7 +117,12 @@ export const apiEnvSchema = baseEnvSchema
       });
     }
   })
-  .transform((env) => ({ ...env, JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET }));
+  .transform((env) => ({
+    ...env,
+    JWT_SECRET: env.JWT_SECRET ?? DEV_JWT_SECRET,
+    // The OpenAPI UI maps the whole attack surface: opt in to it in production.
+    DOCS_ENABLED: env.DOCS_ENABLED ?? env.NODE_ENV !== 'production',
+  }));
 
 const queueConcurrency = list.pipe(
   z
@@ -108,6 +145,15 @@ export const DEFAULT_WORKER_DRAIN_TIMEOUT_SECONDS = 25;
 
 export const workerEnvSchema = baseEnvSchema
   .extend({
+    // The pending-items sweep re-enqueues jobs, with the same retries and retention as the API.
+    ...jobPolicyEnvSchema.shape,
+    /** How often one worker looks for items still pending after ITEM_SWEEP_PENDING_AFTER_SECONDS. */
+    ITEM_SWEEP_INTERVAL_SECONDS: positiveInt.default(60),
+    /**
+     * An item pending this long without a job gets one again; with a failed job it is marked
+     * failed. Longer than an enqueue takes, so a request still enqueuing is never raced.
+     */
+    ITEM_SWEEP_PENDING_AFTER_SECONDS: positiveInt.default(300),
     /** Jobs one process runs at once on each queue, unless WORKER_QUEUE_CONCURRENCY says otherwise. */
     WORKER_CONCURRENCY: positiveInt.default(5),
     /** Per-queue overrides, e.g. `items=10`; names are checked against the queues the worker runs. */

@@ -16,7 +16,14 @@ export async function migrate(
   options: DatabaseOptions,
   log: (message: string) => void = () => {},
 ): Promise<MigrateResult> {
-  const dataSource = createDataSource({ poolSize: 2, applicationName: 'migrate', ...options });
+  // No statement timeout: waiting for the lock, or building an index on a large table, may take
+  // longer than any request should.
+  const dataSource = createDataSource({
+    poolSize: 2,
+    applicationName: 'migrate',
+    ...options,
+    statementTimeoutMs: 0,
+  });
   await dataSource.initialize();
   const lockRunner = dataSource.createQueryRunner();
   try {

@@ -1,4 +1,5 @@
 export * from './jobs/process-item.job';
+export * from './jobs/sweep-pending-items.job';
 export * from './job-options';
 export * from './producer';
 export * from './queues';

@@ -45,7 +45,7 @@ describe('process-item producer', () => {
     const job = await queue.getJob(jobId);
 
     expect(job!.opts).toMatchObject({
-      attempts: 5,
+      attempts: 10,
       backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
       removeOnComplete: { count: 1000, age: 86_400 },
       removeOnFail: { count: 5000, age: 604_800 },

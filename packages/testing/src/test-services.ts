@@ -52,25 +52,36 @@ export async function startTestServices(
   };
 }
 
-// The module's own health check (pg_isready every 250 ms, killed after 1 s) gets killed
-// mid-handshake on a loaded machine; the backend answering it then dies of SIGPIPE, which
-// PostgreSQL treats as a crash: it resets every connection of the run. This one is never killed
-// while it is being answered.
+/**
+ * Readiness checked with a whole session. testcontainers' default, pg_isready every 250 ms, hangs
+ * up during the connection handshake, and on a loaded machine a backend sometimes dies of that
+ * (SIGPIPE), which PostgreSQL handles as a crash: every session is reset and the server goes
+ * through recovery, failing the tests. Over TCP: during initdb the entrypoint's temporary server
+ * listens on the socket only.
+ */
 const POSTGRES_HEALTH_CHECK: Parameters<GenericContainer['withHealthCheck']>[0] = {
-  test: ['CMD-SHELL', 'pg_isready --host localhost --username postgres --dbname postgres'],
+  test: [
+    'CMD-SHELL',
+    'PGPASSWORD=postgres psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1"',
+  ],
   interval: 1_000,
-  timeout: 60_000,
-  retries: 120,
+  timeout: 10_000,
+  retries: 300,
 };
 
-function startPostgres(): Promise<StartedPostgreSqlContainer> {
+/** The image's server with the credentials the tests use. */
+function postgresContainer(): PostgreSqlContainer {
   return new PostgreSqlContainer(POSTGRES_IMAGE)
     .withDatabase('postgres')
     .withUsername('postgres')
     .withPassword('postgres')
+    .withHealthCheck(POSTGRES_HEALTH_CHECK);
+}
+
+function startPostgres(): Promise<StartedPostgreSqlContainer> {
+  return postgresContainer()
     .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
     .withCommand(['postgres', '-c', 'fsync=off', '-c', 'max_connections=500'])
-    .withHealthCheck(POSTGRES_HEALTH_CHECK)
     .start();
 }
 
@@ -79,4 +90,37 @@ function startRedis(): Promise<StartedRedisContainer> {
   return new RedisContainer(REDIS_IMAGE)
     .withCommand(['redis-server', '--maxmemory-policy', 'noeviction', '--save', ''])
     .start();
+}
+
+export interface RestartablePostgres {
+  /** postgres://… of its `postgres` database. */
+  url: string;
+  /** `docker stop`: the server shuts down and refuses connections; its data stays. */
+  stop(): Promise<void>;
+  /** `docker start` again, on the same address. */
+  start(): Promise<void>;
+  /** Stops and removes the container. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A PostgreSQL of one test file's own, to take away and bring back as an outage would. A fixed
+ * host port keeps its address across the restart, and its data lives in the container rather
+ * than on tmpfs, so it survives the stop. Needs a Docker engine.
+ */
+export async function startRestartablePostgres(hostPort: number): Promise<RestartablePostgres> {
+  const container = await postgresContainer()
+    .withExposedPorts({ container: 5432, host: hostPort })
+    .withCommand(['postgres', '-c', 'fsync=off'])
+    .start();
+  const client = await getContainerRuntimeClient();
+  const docker = client.container.getById(container.getId());
+  return {
+    url: container.getConnectionUri(),
+    stop: () => client.container.stop(docker, { timeout: 10 }),
+    start: () => client.container.start(docker),
+    remove: async () => {
+      await container.stop();
+    },
+  };
 }

@@ -30,10 +30,15 @@ export class AuthController {
       201: { description: 'The new user', schema: userSchema },
       ...errors(400, 413, 415, 422),
       409: errorResponse(409, 'The email is already registered (`email_taken`)'),
+      429: errorResponse(429, 'Too many registrations from this address'),
+      503: errorResponse(503, 'Registration is unavailable while its rate limiter is'),
     },
   })
-  register(@Body({ schema: registerSchema }) body: RegisterBody): Promise<UserView> {
-    return this.auth.register(body);
+  register(
+    @Body({ schema: registerSchema }) body: RegisterBody,
+    @Req() request: FastifyRequest,
+  ): Promise<UserView> {
+    return this.auth.register(body, request.ip);
   }
 
   @Post('login')

@@ -1,19 +1,40 @@
 import { z } from 'zod';
+import { singleLineText } from '../common/text.schemas';
+
+// RFC 5321: a local part of at most 64 octets, a forward path of at most 256 including its angle
+// brackets, so 254 for the address itself.
+const EMAIL_LOCAL_PART_MAX_OCTETS = 64;
+const EMAIL_MAX_OCTETS = 254;
+const PASSWORD_MAX_LENGTH = 1024;
 
 const email = z
   .email('must be a valid email address')
-  .max(320)
-  .transform((value) => value.trim().toLowerCase());
+  .refine(
+    (value) => Buffer.byteLength(value) <= EMAIL_MAX_OCTETS,
+    `must be at most ${EMAIL_MAX_OCTETS} characters`,
+  )
+  .refine(
+    (value) =>
+      Buffer.byteLength(value.slice(0, value.lastIndexOf('@'))) <= EMAIL_LOCAL_PART_MAX_OCTETS,
+    `must have at most ${EMAIL_LOCAL_PART_MAX_OCTETS} characters before the @`,
+  )
+  // The refinements are invisible to the document; it states the bound in characters, as JSON
+  // Schema counts, and the octets in words.
+  .meta({
+    maxLength: EMAIL_MAX_OCTETS,
+    description: `At most ${EMAIL_MAX_OCTETS} octets in UTF-8, ${EMAIL_LOCAL_PART_MAX_OCTETS} before the @; stored lower-cased`,
+  })
+  .transform((value) => value.toLowerCase());
 
 export const registerSchema = z.strictObject({
   email,
-  password: z.string().min(8, 'must be at least 8 characters').max(1024),
+  password: singleLineText().min(8, 'must be at least 8 characters').max(PASSWORD_MAX_LENGTH),
 });
 
 /** Login checks shape only: a password that could never have been registered simply fails with 401. */
 export const loginSchema = z.strictObject({
   email,
-  password: z.string().min(1, 'is required').max(1024),
+  password: singleLineText().min(1, 'is required').max(PASSWORD_MAX_LENGTH),
 });
 
 export type RegisterBody = z.infer<typeof registerSchema>;
@@ -26,7 +47,9 @@ export const userSchema = z.strictObject({ id: z.uuid(), email: z.email() }).met
 
 export const tokenSchema = z
   .strictObject({
-    access_token: z.string().meta({ description: 'HS256 JWT; `sub` is the user id' }),
+    access_token: z.string().meta({
+      description: 'HS256 JWT; `sub` is the user id, `iss` and `aud` name this API',
+    }),
     token_type: z.literal('bearer'),
   })
   .meta({

@@ -5,16 +5,19 @@ import {
   Inject,
   Injectable,
 } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { User } from '@starter/db';
 import type { FastifyRequest } from 'fastify';
 import { Repository } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { isUuid } from '../common/uuid';
+import { AccessTokens } from './access-tokens.service';
 import type { UserView } from './auth.schemas';
 
 export type AuthenticatedRequest = FastifyRequest & { user: UserView };
+
+// RFC 6750: exactly the scheme, one space and a token68; anything around it is refused.
+const BEARER = /^Bearer ([\w.~+/-]+=*)$/i;
 
 const unauthorized = (message: string) =>
   new ApiError(HttpStatus.UNAUTHORIZED, 'unauthorized', message, undefined, {
@@ -25,17 +28,17 @@ const unauthorized = (message: string) =>
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
   constructor(
-    @Inject(JwtService) private readonly jwt: JwtService,
+    @Inject(AccessTokens) private readonly tokens: AccessTokens,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) throw unauthorized('Missing bearer token');
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) throw unauthorized('Missing bearer token');
     let subject: unknown;
     try {
-      subject = (await this.jwt.verifyAsync<{ sub?: unknown }>(token)).sub;
+      subject = await this.tokens.verify(token);
     } catch {
       throw unauthorized('Invalid or expired token');
     }

@@ -36,7 +36,9 @@ export function responseJsonSchema(schema: StandardJSONSchemaV1): Record<string,
  */
 export function Operation(spec: OperationSpec): MethodDecorator {
   const serialisers: Record<string, unknown> = {};
-  const responses = Object.entries(spec.responses).map(([status, response]) => {
+  // Any route can fail unexpectedly, e.g. while PostgreSQL is away; that answer has the shape too.
+  const declared = { ...spec.responses, 500: errorResponse(500) };
+  const responses = Object.entries(declared).map(([status, response]) => {
     if (response.schema) serialisers[status] = responseJsonSchema(response.schema);
     return ApiResponse({
       status: Number(status),
@@ -57,10 +59,14 @@ export function Operation(spec: OperationSpec): MethodDecorator {
   );
 }
 
-export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
 
 const ERROR_RESPONSES: Record<ErrorStatus, ResponseSpec> = {
-  400: { description: 'Malformed JSON body (`bad_request`)' },
+  400: {
+    description:
+      'Malformed request: a body that is not JSON in valid UTF-8, or a URL with bad ' +
+      '%-encoding (`bad_request`)',
+  },
   401: {
     description: 'Missing, invalid or expired bearer token (`unauthorized`)',
     headers: { 'WWW-Authenticate': { description: 'Bearer', schema: { type: 'string' } } },
@@ -69,12 +75,20 @@ const ERROR_RESPONSES: Record<ErrorStatus, ResponseSpec> = {
   409: { description: 'Conflicts with an existing resource' },
   413: { description: 'Body over 1 MiB (`payload_too_large`)' },
   415: { description: 'Body not sent as `application/json` (`unsupported_media_type`)' },
-  422: { description: 'Invalid input, one `details` entry per field (`validation_failed`)' },
+  422: {
+    description:
+      'Invalid input, one `details` entry per field, `__proto__` keys included ' +
+      '(`validation_failed`)',
+  },
   429: {
     description: 'Too many attempts (`too_many_requests`)',
     headers: {
       'Retry-After': { description: 'Seconds until a retry', schema: { type: 'integer' } },
     },
+  },
+  500: {
+    description:
+      'Unexpected failure, e.g. PostgreSQL unreachable (`internal_error`); logged with the request id',
   },
   503: { description: 'A dependency is unavailable; retry later' },
 };

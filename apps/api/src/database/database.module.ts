@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions, Item, User } from '@starter/db';
+import { dataSourceOptions, databaseOptionsFromEnv, Item, User } from '@starter/db';
 import { API_ENV, type ApiEnv } from '../config/api-env.token';
 
 @Module({
@@ -8,11 +8,7 @@ import { API_ENV, type ApiEnv } from '../config/api-env.token';
     TypeOrmModule.forRootAsync({
       inject: [API_ENV],
       useFactory: (env: ApiEnv) => ({
-        ...dataSourceOptions({
-          url: env.DATABASE_URL,
-          poolSize: env.DATABASE_POOL_SIZE,
-          applicationName: 'api',
-        }),
+        ...dataSourceOptions(databaseOptionsFromEnv(env, 'api')),
         // Boot must fail fast on a bad URL rather than retry for half a minute.
         retryAttempts: 0,
       }),

@@ -13,5 +13,6 @@ export function toItemResponse(item: Item): ItemResponse {
     processed_at: item.processedAt?.toISOString() ?? null,
     created_at: item.createdAt.toISOString(),
     job_id: item.jobId,
+    failure_reason: item.failureReason,
   };
 }

@@ -16,6 +16,7 @@ import type { UserView } from '../auth/auth.schemas';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { errorResponse, errors, Operation } from '../common/api-operation.decorator';
+import { WriteRateLimitGuard } from '../rate-limits/write-rate-limit.guard';
 import { toItemResponse } from './item.response';
 import {
   createItemSchema,
@@ -37,6 +38,7 @@ export class ItemsController {
   constructor(@Inject(ItemsService) private readonly items: ItemsService) {}
 
   @Post()
+  @UseGuards(WriteRateLimitGuard)
   @Operation({
     id: 'createItem',
     summary: 'Create an item',
@@ -46,9 +48,11 @@ export class ItemsController {
     responses: {
       201: { description: 'The stored item, with the id of its job', schema: itemSchema },
       ...errors(400, 401, 413, 415, 422),
+      429: errorResponse(429, 'Too many writes by this user'),
       503: errorResponse(
         503,
-        'The job queue is unavailable; nothing was stored (`queue_unavailable`)',
+        'The job queue (`queue_unavailable`) or the write rate limiter is unavailable; nothing ' +
+          'was stored',
       ),
     },
   })
@@ -83,7 +87,7 @@ export class ItemsController {
     summary: 'Read an item',
     responses: {
       200: { description: 'The item', schema: itemSchema },
-      ...errors(401, 404),
+      ...errors(400, 401, 404),
     },
   })
   async get(@CurrentUser() user: UserView, @Param('id') id: string): Promise<ItemResponse> {
@@ -91,13 +95,17 @@ export class ItemsController {
   }
 
   @Delete(':id')
+  @UseGuards(WriteRateLimitGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   @Operation({
     id: 'deleteItem',
     summary: 'Delete an item',
     responses: {
       204: { description: 'Deleted; its job, if still waiting, completes as `item_deleted`' },
-      ...errors(401, 404),
+      // A body is not expected, but one that is sent is parsed and checked like any other.
+      ...errors(400, 401, 404, 413, 415, 422),
+      429: errorResponse(429, 'Too many writes by this user'),
+      503: errorResponse(503, 'The write rate limiter is unavailable; nothing was deleted'),
     },
   })
   async remove(@CurrentUser() user: UserView, @Param('id') id: string): Promise<void> {

@@ -1,9 +1,10 @@
 import { ITEM_DESCRIPTION_MAX_LENGTH, ITEM_STATUSES, ITEM_TITLE_MAX_LENGTH } from '@starter/db';
 import { z } from 'zod';
+import { multiLineText, singleLineText } from '../common/text.schemas';
 
 export const createItemSchema = z.strictObject({
-  title: z.string().min(1, 'must not be empty').max(ITEM_TITLE_MAX_LENGTH),
-  description: z.string().max(ITEM_DESCRIPTION_MAX_LENGTH).nullish(),
+  title: singleLineText().min(1, 'must not be empty').max(ITEM_TITLE_MAX_LENGTH),
+  description: multiLineText().max(ITEM_DESCRIPTION_MAX_LENGTH).nullish(),
 });
 
 export const listItemsQuerySchema = z.strictObject({
@@ -16,9 +17,11 @@ export const itemSchema = z
     id: z.uuid(),
     title: z.string(),
     description: z.string().nullable(),
-    status: z
-      .enum(ITEM_STATUSES)
-      .meta({ description: '`pending` until the worker has processed the item, then `done`' }),
+    status: z.enum(ITEM_STATUSES).meta({
+      description:
+        '`pending` until the worker has processed the item, then `done`; `failed` if its job ' +
+        'failed for good (see `failure_reason`)',
+    }),
     owner_id: z.uuid(),
     word_count: z
       .int()
@@ -35,6 +38,10 @@ export const itemSchema = z
       .string()
       .nullable()
       .meta({ description: 'The `process-item` job, readable at `GET /jobs/{jobId}`' }),
+    failure_reason: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why processing failed for good, when `status` is `failed`' }),
   })
   .meta({
     id: 'Item',
@@ -50,6 +57,7 @@ export const itemSchema = z
         processed_at: '2026-01-01T12:00:01.250Z',
         created_at: '2026-01-01T12:00:00.000Z',
         job_id: 'process-item-0b5f8a3e-2c1d-4e6f-9a8b-7c6d5e4f3a2b',
+        failure_reason: null,
       },
     ],
   });

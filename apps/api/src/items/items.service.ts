@@ -41,6 +41,7 @@ export class ItemsService {
       wordCount: null,
       checksum: null,
       processedAt: null,
+      failureReason: null,
     });
     // insert rather than save: given an id, save first SELECTs it to choose between INSERT and
     // UPDATE, inside a transaction (four round trips instead of one, a third of the write rate).

@@ -1,10 +1,12 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { itemIdFromJobId } from '@starter/queue';
 import type { UserView } from '../auth/auth.schemas';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { JwtAuthGuard } from '../auth/jwt-auth.guard';
 import { notFound } from '../common/api-error';
-import { errors, Operation } from '../common/api-operation.decorator';
+import { errorResponse, errors, Operation } from '../common/api-operation.decorator';
+import { isUuid } from '../common/uuid';
 import { ItemsService } from '../items/items.service';
 import { jobSchema, type JobStatus } from './jobs.schemas';
 import { JobsService } from './jobs.service';
@@ -25,9 +27,15 @@ export class JobsController {
     id: 'getJob',
     summary: 'The state of an item’s processing job',
     description: 'Only the owner of the item the job processes can read it.',
-    responses: { 200: { description: 'The job', schema: jobSchema }, ...errors(401, 404) },
+    responses: {
+      200: { description: 'The job', schema: jobSchema },
+      ...errors(400, 401),
+      404: errorResponse(404, 'No such job, not a job id, or not the caller’s (`not_found`)'),
+    },
   })
   async get(@CurrentUser() user: UserView, @Param('jobId') jobId: string): Promise<JobStatus> {
+    // Like item ids, a job id that cannot exist is answered without asking PostgreSQL.
+    if (!isUuid(itemIdFromJobId(jobId))) throw notFound('Job');
     const item = await this.items.findByJobId(user.id, jobId);
     if (!item) throw notFound('Job');
     return this.jobs.status(item);

@@ -27,8 +27,11 @@ export class JobsService {
     };
   }
 
-  /** Completed jobs are pruned after their retention period; the item row still tells the outcome. */
+  /** Finished jobs are pruned after their retention period; the item row still tells the outcome. */
   private fromRetainedRow(jobId: string, item: Item): JobStatus {
+    if (item.status === 'failed') {
+      return { id: jobId, state: 'failed', failed_reason: item.failureReason ?? '' };
+    }
     if (item.status !== 'done') return { id: jobId, state: 'waiting' };
     return {
       id: jobId,

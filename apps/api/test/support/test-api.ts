@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApiClient, type ApiClient } from '@starter/client';
 import { apiEnvSchema, loadEnv, type ApiEnv } from '@starter/config';
@@ -17,7 +17,7 @@ export interface ApiResponse<T = any> {
 
 export interface RequestOptions {
   body?: unknown;
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
   token?: string;
   headers?: Record<string, string>;
 }
@@ -69,7 +69,7 @@ export class TestApi {
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined = options.rawBody;
+    let body: string | Uint8Array | undefined = options.rawBody;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
@@ -91,15 +91,22 @@ export class TestApi {
     return response;
   }
 
-  /** Registers and logs in a fresh user; returns its id, email and token. */
+  /**
+   * Registers and logs in a fresh user; returns its id, email and token. Each user comes from an
+   * address of its own (as the proxy reports it), so helpers stay clear of the per-address limits.
+   */
   async createUser(
     email = `user-${Math.random().toString(36).slice(2)}@example.com`,
     password = 'correct horse',
   ) {
     const client = this.client();
-    const registered = await client.POST('/auth/register', { body: { email, password } });
+    const headers = {
+      'x-forwarded-for': `10.${randomInt(256)}.${randomInt(256)}.${randomInt(256)}`,
+    };
+    const body = { email, password };
+    const registered = await client.POST('/auth/register', { body, headers });
     if (!registered.data) throw new Error(`register failed: ${JSON.stringify(registered.error)}`);
-    const login = await client.POST('/auth/login', { body: { email, password } });
+    const login = await client.POST('/auth/login', { body, headers });
     if (!login.data) throw new Error(`login failed: ${JSON.stringify(login.error)}`);
     return { id: registered.data.id, email, password, token: login.data.access_token };
   }
@@ -111,10 +118,14 @@ export class TestApi {
     return this.itemsQueue;
   }
 
-  /** An HS256 token signed with the API's secret, for expiry and tampering cases. */
+  /**
+   * An HS256 token signed with the API's secret, for expiry and tampering cases. It names the API
+   * as issuer and audience unless the payload says otherwise (or sets them to undefined).
+   */
   signToken(payload: Record<string, unknown>, secret = this.env.JWT_SECRET): string {
     const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+    const claims = { iss: this.env.JWT_ISSUER, aud: this.env.JWT_AUDIENCE, ...payload };
+    const unsigned = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
     return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
   }
 

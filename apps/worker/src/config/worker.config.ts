@@ -1,5 +1,5 @@
 import type { WorkerEnv } from '@starter/config';
-import { QUEUES, type QueueName } from '@starter/queue';
+import { jobPolicyFromEnv, QUEUES, type JobPolicy, type QueueName } from '@starter/queue';
 
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
@@ -11,6 +11,10 @@ export interface WorkerConfig {
   lockDurationMs: number;
   stalledIntervalMs: number;
   testJobDelayMs: number;
+  /** Retries and retention of the jobs the sweep enqueues again, as the API sets them. */
+  jobPolicy: JobPolicy;
+  sweepIntervalMs: number;
+  sweepPendingAfterSeconds: number;
 }
 
 export function workerConfigFromEnv(env: WorkerEnv): WorkerConfig {
@@ -34,5 +38,8 @@ export function workerConfigFromEnv(env: WorkerEnv): WorkerConfig {
     lockDurationMs: env.WORKER_LOCK_DURATION_MS,
     stalledIntervalMs: env.WORKER_STALLED_INTERVAL_MS,
     testJobDelayMs: env.WORKER_TEST_JOB_DELAY_MS,
+    jobPolicy: jobPolicyFromEnv(env),
+    sweepIntervalMs: env.ITEM_SWEEP_INTERVAL_SECONDS * 1000,
+    sweepPendingAfterSeconds: env.ITEM_SWEEP_PENDING_AFTER_SECONDS,
   };
 }

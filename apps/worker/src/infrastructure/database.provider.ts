@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { createDataSource } from '@starter/db';
+import { createDataSource, databaseOptionsFromEnv } from '@starter/db';
 import type { DataSource } from 'typeorm';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker.config';
 
@@ -12,11 +12,7 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 export const dataSourceProvider: Provider = {
   provide: DATA_SOURCE,
   useFactory: async (config: WorkerConfig): Promise<DataSource> => {
-    const dataSource = createDataSource({
-      url: config.env.DATABASE_URL,
-      poolSize: config.env.DATABASE_POOL_SIZE,
-      applicationName: 'worker',
-    });
+    const dataSource = createDataSource(databaseOptionsFromEnv(config.env, 'worker'));
     return dataSource.initialize();
   },
   inject: [WORKER_CONFIG],

@@ -5,6 +5,9 @@ import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../infrastructure/database.provider';
 import { countWords, descriptionChecksum } from './item-digest';
 
+/** A failure reason is an error message; a stack or a driver's dump is cut here. */
+const FAILURE_REASON_MAX_LENGTH = 1_000;
+
 @Injectable()
 export class ItemProcessingService {
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
@@ -35,6 +38,18 @@ export class ItemProcessingService {
     return current
       ? alreadyProcessed(itemId, current)
       : { outcome: 'item_deleted', item_id: itemId };
+  }
+
+  /**
+   * Records that the item's job failed for good. Only a pending item changes: one already done
+   * (by an earlier attempt whose result was lost) stays done.
+   */
+  async markFailed(itemId: string, reason: string): Promise<boolean> {
+    const [, affected] = await this.dataSource.query<[unknown[], number]>(
+      `UPDATE items SET status = 'failed', failure_reason = $2 WHERE id = $1 AND status = 'pending'`,
+      [itemId, reason.slice(0, FAILURE_REASON_MAX_LENGTH)],
+    );
+    return affected === 1;
   }
 
   // Plain SQL: this runs for every job, and TypeORM's query building was a fifth of its CPU.

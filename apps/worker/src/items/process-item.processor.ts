@@ -38,4 +38,12 @@ export class ProcessItemProcessor extends WorkerBase<ProcessItemPayload, Process
   protected handle(payload: ProcessItemPayload): Promise<ProcessItemResult> {
     return this.items.process(payload.itemId);
   }
+
+  /** If this write fails too (the database is what failed), the pending-items sweep retries it. */
+  protected override async failedForGood(
+    payload: ProcessItemPayload,
+    reason: string,
+  ): Promise<void> {
+    await this.items.markFailed(payload.itemId, reason);
+  }
 }

@@ -45,6 +45,11 @@ export abstract class WorkerBase<Payload, Result>
 
   protected abstract handle(payload: Payload, job: Job): Promise<Result>;
 
+  /** Runs once a job has failed for good (no attempt left, or unrecoverable), e.g. to record it. */
+  protected failedForGood(_payload: Payload, _reason: string): Promise<void> {
+    return Promise.resolve();
+  }
+
   /**
    * Registers `processor` with @nestjs/bullmq. The options come from the environment, so the
    * @Processor decorator is applied when the module is built rather than where the class is
@@ -87,7 +92,7 @@ export abstract class WorkerBase<Payload, Result>
     }
   }
 
-  onApplicationBootstrap(): void {
+  onApplicationBootstrap(): Promise<void> {
     const { worker } = this;
     worker.on('completed', (job: Job, result: unknown) => {
       this.deps.metrics.completed.inc({ queue: this.queueName });
@@ -98,10 +103,17 @@ export abstract class WorkerBase<Payload, Result>
       // BullMQ sets finishedOn only when the job moved to failed, i.e. it will not be retried.
       const final = job.finishedOn !== undefined;
       (final ? this.deps.metrics.failed : this.deps.metrics.retried).inc({ queue: this.queueName });
-      this.jobLogger(job)[final ? 'error' : 'warn'](
+      const log = this.jobLogger(job);
+      log[final ? 'error' : 'warn'](
         { err: error, willRetry: !final },
         final ? 'job failed' : 'job attempt failed, will retry',
       );
+      const parsed = this.payloadSchema.safeParse(job.data);
+      if (final && parsed.success) {
+        this.failedForGood(parsed.data, error.message).catch((recordError: unknown) =>
+          log.error({ err: recordError }, 'could not record that the job failed for good'),
+        );
+      }
     });
     worker.on('stalled', (jobId: string) => {
       void this.deps.queue.getJob(jobId).then(
@@ -122,6 +134,8 @@ export abstract class WorkerBase<Payload, Result>
       process.exitCode = 1;
     });
     this.started = true;
+    // A promise so that a subclass can prepare asynchronously (await) before calling it.
+    return Promise.resolve();
   }
 
   state(): WorkerState {

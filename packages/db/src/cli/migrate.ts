@@ -1,4 +1,5 @@
 import { databaseEnvSchema, loadEnvOrExit } from '@starter/config';
+import { databaseOptionsFromEnv } from '../data-source';
 import { migrate } from '../migrate';
 
 // The one-off migration command: `pnpm db:migrate` locally, `node dist/cli/migrate.js` in the
@@ -6,7 +7,9 @@ import { migrate } from '../migrate';
 async function main(): Promise<void> {
   const env = loadEnvOrExit(databaseEnvSchema);
   const started = Date.now();
-  await migrate({ url: env.DATABASE_URL }, (message) => console.log(`[migrate] ${message}`));
+  await migrate(databaseOptionsFromEnv(env, 'migrate'), (message) =>
+    console.log(`[migrate] ${message}`),
+  );
   console.log(`[migrate] done in ${Date.now() - started} ms`);
 }
 

@@ -10,7 +10,8 @@ import {
 } from 'typeorm';
 import { User } from './user.entity';
 
-export const ITEM_STATUSES = ['pending', 'done'] as const;
+/** `failed`: its job failed for good; `failure_reason` says why. */
+export const ITEM_STATUSES = ['pending', 'done', 'failed'] as const;
 export type ItemStatus = (typeof ITEM_STATUSES)[number];
 
 export const ITEM_TITLE_MAX_LENGTH = 200;
@@ -18,6 +19,8 @@ export const ITEM_DESCRIPTION_MAX_LENGTH = 10_000;
 
 @Entity({ name: 'items' })
 @Index('items_owner_id_created_at_idx', ['ownerId', 'createdAt'])
+// The pending-items sweep reads the oldest pending items; done ones, the vast majority, are left out.
+@Index('items_pending_created_at_idx', ['createdAt'], { where: `"status" = 'pending'` })
 export class Item {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -50,6 +53,9 @@ export class Item {
   @Column({ name: 'job_id', type: 'varchar', length: 100, nullable: true })
   jobId!: string | null;
 
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 }
@@ -65,6 +71,7 @@ export interface ItemRow {
   checksum: string | null;
   processed_at: Date | null;
   job_id: string | null;
+  failure_reason: string | null;
   created_at: Date;
 }
 
@@ -80,6 +87,7 @@ export function itemFromRow(row: ItemRow): Item {
     checksum: row.checksum,
     processedAt: row.processed_at,
     jobId: row.job_id,
+    failureReason: row.failure_reason,
     createdAt: row.created_at,
   });
 }

@@ -32,3 +32,9 @@ export type ProcessItemResult = z.infer<typeof processItemResultSchema>;
 export function processItemJobId(itemId: string): string {
   return `${PROCESS_ITEM_JOB}-${itemId}`;
 }
+
+/** The item id a process-item job id was made from; undefined for any other string. */
+export function itemIdFromJobId(jobId: string): string | undefined {
+  const prefix = processItemJobId('');
+  return jobId.startsWith(prefix) ? jobId.slice(prefix.length) : undefined;
+}
