@@ -221,7 +221,7 @@ describe('the SSM stand-in', () => {
     });
     try {
       Object.assign(process.env, {
-        AWS_ACCESS_KEY_ID: 'AKIAREPLAYREPLAYTEST',
+        AWS_ACCESS_KEY_ID: 'replay-access-key-id',
         AWS_SECRET_ACCESS_KEY: 'replay-secret-access-key',
         AWS_ENDPOINT_URL_SSM: standIn.endpoint,
       });

@@ -95,7 +95,7 @@ async function configureAwsCredentials(action: ActionRun): Promise<void> {
   const region = action.with['aws-region'];
   if (!region) throw new Error('aws-actions/configure-aws-credentials: aws-region is empty');
   const variables = {
-    AWS_ACCESS_KEY_ID: 'AKIAREPLAYREPLAYTEST',
+    AWS_ACCESS_KEY_ID: 'replay-access-key-id',
     AWS_SECRET_ACCESS_KEY: 'replay-secret-access-key',
     AWS_SESSION_TOKEN: 'replay-session-token',
     AWS_REGION: region,

@@ -24,6 +24,7 @@ async function main(): Promise<number> {
   clearSummaries(testedDirs);
   let exitCode: number;
   try {
+    // --continue: one package's failure must not hide the others' results from the total.
     const run = await $({
       env: {
         ...process.env,
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
         TEST_REDIS_URL: services.redisUrl,
       },
       nothrow: true,
-    })`pnpm exec turbo run test --concurrency=2 ${extraArgs}`;
+    })`pnpm exec turbo run test --concurrency=2 --continue ${extraArgs}`;
     exitCode = run.exitCode ?? 1;
   } finally {
     await services.stop();
