@@ -1,4 +1,4 @@
-import { enqueueProcessItem } from '@starter/queue';
+import { enqueueProcessItem, PROCESS_ITEM_QUEUE } from '@starter/queue';
 import { createTestEnv, type TestEnv } from '@starter/testing';
 import { Database, Producer } from './support/fixtures';
 import { WorkerProcess } from './support/worker-process';
@@ -47,7 +47,11 @@ describe('worker shutdown', () => {
     await enqueueProcessItem(producer.queue, { itemId: second });
 
     worker.child.kill('SIGTERM');
-    await worker.waitForLog((line) => line.msg === 'draining: waiting for active jobs');
+    // The items worker's own drain: the maintenance queue's worker drains beside it.
+    await worker.waitForLog(
+      (line) =>
+        line.msg === 'draining: waiting for active jobs' && line.queue === PROCESS_ITEM_QUEUE,
+    );
     const duringDrain = await worker.health();
     await lock.release();
 
