@@ -16,7 +16,7 @@ export interface VerbRun {
 
 /** A verb running in its own process group, as in a terminal: Ctrl-C reaches all of it. */
 export interface RunningVerb {
-  /** Resolves once `steps` steps have ended (from the step timings the verb writes). */
+  /** Resolves once the verb has started and `steps` steps have ended (from its step timings). */
   stepsEnded(steps: number): Promise<void>;
   signal(signal: NodeJS.Signals): void;
   /** Resolves when every process of the group has exited. */
@@ -126,20 +126,26 @@ export class Deployment {
     let exited = false;
     void done.then(() => (exited = true));
     return {
+      // The verb writes its (empty) timings once its signal handlers are in place: only then is
+      // a Ctrl-C one it can handle, even before its first step ends.
       stepsEnded: async (steps) => {
-        while (!exited && this.stepTimingsIfAny().length < steps) await sleep(20);
+        for (;;) {
+          const timings = this.stepTimingsIfAny();
+          if (exited || (timings !== undefined && timings.length >= steps)) return;
+          await sleep(20);
+        }
       },
       signal: (signal) => process.kill(-child.pid!, signal),
       done,
     };
   }
 
-  private stepTimingsIfAny(): StepTiming[] {
+  private stepTimingsIfAny(): StepTiming[] | undefined {
     try {
-      return readStepTimings(this.timingsFile) ?? [];
+      return readStepTimings(this.timingsFile);
     } catch {
       // Caught between the truncation and the write of a rewrite.
-      return [];
+      return undefined;
     }
   }
 
