@@ -3,20 +3,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import { $ } from 'zx';
+import { rootScripts as readRootScripts, scriptEntryFile } from '@starter/scripts/lib/workspace';
 
 /**
  * What a new user and every workflow job do: clone, `pnpm install --frozen-lockfile`, then run a
  * verb. No build step in between: each verb the README or a workflow names must work at once.
  */
-const rootScripts = (
-  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  }
-).scripts;
+const rootScripts = readRootScripts();
 
-/** Root scripts that are verbs: a tsx entry point exporting its flags through parseVerbArgs. */
+/** Root scripts that are verbs: a TypeScript entry point exporting its flags through parseVerbArgs. */
 const verbs = Object.keys(rootScripts).filter((script) => {
-  const file = /^tsx (?:--\S+ )*(\S+\.ts)$/.exec(rootScripts[script]!)?.[1];
+  const file = scriptEntryFile(rootScripts[script]!);
   return (
     file !== undefined &&
     readFileSync(path.join(REPO_ROOT, file), 'utf8').includes('parseVerbArgs(')

@@ -10,6 +10,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '../src/lib/repo-root';
+import { rootScripts, scriptEntryFile } from '../src/lib/workspace';
 
 /** ssh as far as the deploy sees it: runs the remote command in a local bash. */
 const FAKE_SSH = `#!/bin/bash
@@ -26,6 +28,33 @@ remote.run(${JSON.stringify(`touch ${started}; sleep 1; echo step-finished`)}).t
   (output) => process.stdout.write(\`returned \${output}\`),
   (error) => process.stdout.write(\`failed \${error.message}\\n\`),
 ).finally(() => remote.close());
+`;
+
+/** A deploy running remote steps back to back, the way its steps spawn one ssh after another. */
+const BUSY_DEPLOYER = (steps: number, ready: string) => `
+import { writeFileSync } from 'node:fs';
+import { createRemote } from ${JSON.stringify(path.join(__dirname, '../src/lib/ssh.ts'))};
+const remote = createRemote({ host: 'host', port: 22, user: 'deploy', keyPath: '/dev/null', knownHosts: { content: 'host ssh-ed25519 AAAA' } });
+process.on('SIGINT', () => {});
+writeFileSync(${JSON.stringify(ready)}, '');
+let failed = 0;
+for (let step = 0; step < ${steps}; step += 1) {
+  await remote.run('cat >/dev/null', { input: 'x'.repeat(70000) }).catch((error) => {
+    failed += 1;
+    process.stdout.write(\`\${error.message}\\n\`);
+  });
+}
+remote.close();
+process.stdout.write(\`failed \${failed}\\n\`);
+`;
+
+/** A deploy whose event loop is busy (a loaded machine) at the moment the Ctrl-C arrives. */
+const BLOCKED_DEPLOYER = (ready: string) => `
+import { writeFileSync } from 'node:fs';
+process.on('SIGINT', () => process.stdout.write('SIGINT\\n'));
+writeFileSync(${JSON.stringify(ready)}, '');
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+setTimeout(() => process.stdout.write('finished\\n'), 100);
 `;
 
 function appears(file: string): Promise<void> {
@@ -71,5 +100,52 @@ describe('a Ctrl-C in the terminal during a remote step', () => {
     await exited;
 
     expect(output).toBe('SIGINT\nreturned step-finished\n');
+  });
+
+  it('never fails a step because the signal landed while its ssh was being spawned', async () => {
+    const script = path.join(dir, 'deployer.mts');
+    const ready = path.join(dir, 'ready');
+    writeFileSync(script, BUSY_DEPLOYER(60, ready));
+    const deployer = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: path.join(__dirname, '..'),
+      detached: true,
+      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    deployer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => deployer.on('exit', resolve));
+    await appears(ready);
+    // Far more often than a person presses Ctrl-C, so that some land inside a spawn.
+    const storm = setInterval(() => process.kill(-deployer.pid!, 'SIGINT'), 10);
+    await exited;
+    clearInterval(storm);
+
+    expect(output).toBe('failed 0\n');
+  });
+});
+
+describe('a root verb as package.json runs it', () => {
+  it('survives a Ctrl-C that arrives while its event loop is busy (no wrapper process that kills it)', async () => {
+    const deploy = rootScripts().deploy!;
+    const entry = scriptEntryFile(deploy)!;
+    const ready = path.join(dir, 'ready');
+    const script = path.join(dir, 'deployer.mts');
+    writeFileSync(script, BLOCKED_DEPLOYER(ready));
+    const deployer = spawn('sh', ['-c', deploy.replace(entry, script)], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    deployer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // pnpm's shell dies of the SIGINT once its child ends, as shells do: the output tells.
+    const exited = new Promise((resolve) => deployer.on('exit', resolve));
+
+    await appears(ready);
+    process.kill(-deployer.pid!, 'SIGINT');
+    await exited;
+
+    expect(output).toBe('SIGINT\nfinished\n');
   });
 });

@@ -9,13 +9,10 @@ import { deployEnvSchema, registryEnvSchema } from '@starter/config';
 import { githubSettings } from '../src/infra/stack-config';
 import { acceptedFlags, type Verb } from '../src/lib/cli';
 import { type Job, type Step, type Workflow, REPO_ROOT, loadWorkflows } from './workflow-files';
+import { rootScripts as readRootScripts, scriptEntryFile } from '../src/lib/workspace';
 
 const workflows = loadWorkflows();
-const rootScripts = (
-  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  }
-).scripts;
+const rootScripts = readRootScripts();
 
 interface Invocation {
   script: string;
@@ -32,7 +29,7 @@ function invocations(run: string): Invocation[] {
 
 /** The verb spec a root script's file exports, or undefined for a script that parses no flags. */
 function verbOf(script: string): Verb<Record<string, never>> | undefined {
-  const file = /^tsx (?:--\S+ )*(\S+\.ts)$/.exec(rootScripts[script] ?? '')?.[1];
+  const file = scriptEntryFile(rootScripts[script] ?? '');
   if (!file) return undefined;
   const absolute = path.join(REPO_ROOT, file);
   // Only files that export a verb guard their main behind runMain; others run when imported.

@@ -11,6 +11,7 @@ import {
   runCommands,
   upstreamJobs,
 } from './workflow-files';
+import { rootScripts as readRootScripts } from '../src/lib/workspace';
 
 const workflows = loadWorkflows();
 const byFile = (file: string): Workflow => {
@@ -18,11 +19,7 @@ const byFile = (file: string): Workflow => {
   if (!workflow) throw new Error(`.github/workflows/${file} is missing`);
   return workflow;
 };
-const rootScripts = (
-  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  }
-).scripts;
+const rootScripts = readRootScripts();
 /** pnpm's own commands the workflows may call; everything else must be a root script. */
 const PNPM_BUILTINS = new Set(['install']);
 

@@ -236,10 +236,11 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
       ];
       if (halfSwitched()) summary.push(await restore(host, context.tag, context.state.current));
       else if (completed.has(STEP.record)) summary.push(`${context.tag} is live and recorded`);
-      else
+      else if (completed.has(STEP.lock))
         summary.push(
           `nothing was switched: ${context.state.current ?? 'no release'} is still live`,
         );
+      else summary.push('nothing was changed on the host');
       await audit('interrupted', { at: (at ?? 'start').replaceAll(' ', '-') });
       throw new InterruptedError(interrupted.signal, summary.join('\n'));
     }

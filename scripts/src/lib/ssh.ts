@@ -1,7 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { $ } from 'zx';
 import type { DeployConfig } from '@starter/config';
 import { shellQuote } from './shell-quote';
 
@@ -71,9 +71,12 @@ export class RemoteCommandError extends Error {
     readonly exitCode: number | null,
     readonly stdout: string,
     readonly stderr: string,
+    readonly signal: NodeJS.Signals | null = null,
   ) {
     const detail = (stderr.trim() || stdout.trim()).split('\n').slice(-15).join('\n');
-    super(`remote command exited with ${exitCode}${detail ? `:\n${detail}` : ''}`);
+    const ending =
+      exitCode === null ? `ssh was killed by ${signal}` : `remote command exited with ${exitCode}`;
+    super(`${ending}${detail ? `:\n${detail}` : ''}`);
     this.name = 'RemoteCommandError';
   }
 }
@@ -117,24 +120,65 @@ export function createRemote(config: DeployConfig['ssh']): Remote {
   return {
     destination: `${config.user}@${config.host}:${config.port}`,
     async run(script, options = {}) {
-      const { input, stream = false } = options;
-      const child = $({
-        input: input ?? '',
-        nothrow: true,
-        quiet: true,
-        // Its own process group: a Ctrl-C in the terminal (SIGINT to the deploy's group) must not
-        // cut the connection mid-step; the deploy decides what happens after the step.
-        detached: true,
-      })`ssh ${args} -- ${remoteCommand(script, options)}`;
-      if (stream) child.stdout.on('data', (chunk: Buffer) => process.stdout.write(chunk));
-      const output = await child;
-      if (output.exitCode !== 0) {
-        throw new RemoteCommandError(output.exitCode, output.stdout, output.stderr);
+      const command = remoteCommand(script, options);
+      for (let attempt = 1; ; attempt += 1) {
+        const result = await runSsh([...args, '--', command], options);
+        if (result.exitCode === 0) return result.stdout;
+        // A terminal's signal that lands while ssh is being spawned, before it leaves the
+        // deploy's process group, kills it before it runs: nothing reached the host, so the
+        // step is started again rather than reported as failed.
+        const killedBeforeStart =
+          result.signal !== null &&
+          GROUP_SIGNALS.has(result.signal) &&
+          result.stdout === '' &&
+          result.stderr === '';
+        if (!killedBeforeStart || attempt === MAX_SPAWN_ATTEMPTS) {
+          throw new RemoteCommandError(
+            result.exitCode,
+            result.stdout,
+            result.stderr,
+            result.signal,
+          );
+        }
       }
-      return output.stdout;
     },
     close() {
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/** The signals a terminal or a CI runner sends to a whole process group. */
+const GROUP_SIGNALS = new Set<NodeJS.Signals>(['SIGINT', 'SIGTERM', 'SIGHUP']);
+const MAX_SPAWN_ATTEMPTS = 10;
+
+interface SshResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function runSsh(
+  args: string[],
+  { input = '', stream = false }: RunOptions,
+): Promise<SshResult> {
+  // Its own process group: a Ctrl-C in the terminal (SIGINT to the deploy's group) must not cut
+  // the connection mid-step; the deploy decides what happens after the step.
+  const child = spawn('ssh', args, { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (stream) process.stdout.write(chunk);
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  // An ssh that exits before reading its input (a refused connection, a signal) breaks this pipe;
+  // its exit status, not an unhandled EPIPE, is what the deploy must hear.
+  child.stdin.on('error', () => {});
+  child.stdin.end(input);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout, stderr }));
+  });
 }
