@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { $ } from 'zx';
 import type { DeployConfig } from '@starter/config';
 import { createRemote, type Remote } from '../lib/ssh';
 import { writeStepTimings, type StepTiming } from '../lib/step-timings';
@@ -202,6 +203,10 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The local commands of a step (git, the registry lookups) get a process group of their own, as
+  // ssh does: a Ctrl-C reaches only this process, which lets the step finish.
+  const detachedBefore = $.detached;
+  $.detached = true;
   const timings: StepTiming[] = [];
   try {
     // Cleared first: a summary must never show the timings of an earlier run.
@@ -221,7 +226,13 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
       },
     });
     await audit('success');
-    log(`\n${action} of ${context.tag} succeeded in ${formatSeconds(performance.now() - started)}`);
+    // A signal during the last step stops nothing: that step was let finish, and none was left.
+    const lateSignal = interrupted
+      ? ` (${interrupted.signal} arrived during the last step, which finished)`
+      : '';
+    log(
+      `\n${action} of ${context.tag} succeeded in ${formatSeconds(performance.now() - started)}${lateSignal}`,
+    );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (stop instanceof LeaseLostError) {
@@ -263,6 +274,7 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
     await lock!.release();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    $.detached = detachedBefore;
     remote!.close();
   }
 }

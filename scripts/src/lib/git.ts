@@ -69,7 +69,10 @@ async function resolveCommit(tag: string, cwd: string): Promise<string | undefin
     quiet: true,
     nothrow: true,
   })`git rev-parse --verify --quiet ${`${sha}^{commit}`}`;
-  return output.exitCode === 0 ? output.stdout.trim() : undefined;
+  if (output.exitCode === 0) return output.stdout.trim();
+  // 1 is git's "no such commit"; anything else (a signal, a broken repository) is no answer.
+  if (output.exitCode === 1) return undefined;
+  throw new Error(`git rev-parse ${sha}: ${output.stderr.trim() || `ended by ${output.signal}`}`);
 }
 
 /**
