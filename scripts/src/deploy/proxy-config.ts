@@ -20,6 +20,10 @@ export function renderProxyConfig(tag: string, proxy: ProxyConfig): string {
     // HTTP/3 would need UDP 443 published and opened; browsers fall back to it being absent anyway.
     '\tservers {',
     '\t\tprotocols h1 h2',
+    // A client that connects and sends nothing cannot hold up the drain of a switch for long.
+    '\t\ttimeouts {',
+    '\t\t\tread_header 10s',
+    '\t\t}',
     '\t}',
     ...(tls.mode === 'acme'
       ? [

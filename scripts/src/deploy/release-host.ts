@@ -26,11 +26,12 @@ const DEPLOYED_APP_ENV = 'app.env.deployed';
 const MARGIN_SECONDS = 60;
 
 /**
- * Inodes of the proxy's client connections (container ports 80 and 443, any state but LISTEN and
- * TIME_WAIT), from the container's own /proc: what the proxy image offers is sh and awk.
+ * Inodes of the proxy's client connections on the port that proxies to the API (443, or 80 with
+ * TLS off; the other one only redirects), in any state but LISTEN and TIME_WAIT, from the
+ * container's own /proc: sh and awk are what the proxy image offers.
  */
-const PROXY_CLIENT_SOCKETS =
-  'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk \'$4 != "0A" && $10 ~ /^[1-9]/ && $2 ~ /:(0050|01BB)$/ { print $10 }\'';
+const proxyClientSockets = (port: 80 | 443) =>
+  `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 != "0A" && $10 ~ /^[1-9]/ && $2 ~ /:${port.toString(16).toUpperCase().padStart(4, '0')}$/ { print $10 }'`;
 /** Caddy's admin API (localhost:2019, port 07E3), which `caddy reload` talks to, is listening. */
 const PROXY_ADMIN_LISTENING =
   'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk \'$4 == "0A" && $2 ~ /:07E3$/ { found = 1 } END { exit !found }\'';
@@ -257,16 +258,17 @@ export class ReleaseHost {
       '644',
     );
     const polls = this.timeouts.proxyDrain * 10;
+    const sockets = proxyClientSockets(this.config.proxy.tls.mode === 'off' ? 80 : 443);
     const reload = [
       `i=0; until ${PROXY_ADMIN_LISTENING}; do`,
       `  if [ $i -ge ${polls} ]; then echo "the proxy's admin API did not start within ${this.timeouts.proxyDrain}s" >&2; exit 1; fi`,
       '  sleep 0.1; i=$((i + 1))',
       'done',
-      `old=$(${PROXY_CLIENT_SOCKETS})`,
+      `old=$(${sockets})`,
       // Refuses an invalid configuration and keeps serving the current one.
       `caddy reload --config ${PROXY_CONFIG_DIR}/${PROXY_CONFIG_FILE} --adapter caddyfile || exit 1`,
       `i=0; while [ $i -lt ${polls} ]; do`,
-      `  now=" $(${PROXY_CLIENT_SOCKETS} | tr '\\n' ' ') "`,
+      `  now=" $(${sockets} | tr '\\n' ' ') "`,
       '  busy=""; for socket in $old; do case "$now" in *" $socket "*) busy=1 ;; esac; done',
       '  if [ -z "$busy" ]; then exit 0; fi',
       '  sleep 0.1; i=$((i + 1))',
