@@ -135,6 +135,17 @@ describe('the commands a deploy, a rollback or a failed release run on the host'
     expect(request).toContain('deadline=$(( $(date +%s) + 180 ))');
   });
 
+  it('with TLS off, wait for the connections of port 80, the one that then proxies to the API', async () => {
+    const { host, scripts } = recordingHost({
+      ...config,
+      proxy: { ...config.proxy, tls: { mode: 'off', loadBalancerCidrs: ['10.0.0.0/16'] } },
+    });
+    await host.switchApi('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
+    const reload = scripts.find(({ script }) => script.includes('caddy reload'))!.script;
+    expect(reload).toContain('$2 ~ /:0050$/');
+    expect(reload).not.toContain('01BB');
+  });
+
   it('verify over plain HTTP with TLS off', () => {
     const { host } = recordingHost({
       ...config,

@@ -61,6 +61,8 @@ describe('proxy', () => {
       expect(config).toContain(`\treverse_proxy api-${TAG}:3000 {`);
       expect(config).toContain(`\theader X-Release ${TAG}\n`);
       expect(config.match(/reverse_proxy/g)).toHaveLength(1);
+      // A connection that never sends a request cannot hold up a switch's drain for long.
+      expect(config).toContain('\t\ttimeouts {\n\t\t\tread_header 10s\n\t\t}\n');
     }
   });
 
