@@ -1,9 +1,9 @@
 import { deployEnvSchema, loadEnv, registryEnvSchema, type DeployConfig } from '@starter/config';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { renderProxyConfig } from '../src/deploy/proxy-config';
-import { ReleaseHost } from '../src/deploy/release-host';
+import { PRODUCTION_COMPOSE_FILE, ReleaseHost } from '../src/deploy/release-host';
 import type { Remote, RunOptions } from '../src/lib/ssh';
 
 const config: DeployConfig = {
@@ -133,6 +133,15 @@ describe('the commands a deploy, a rollback or a failed release run on the host'
     );
     expect(request).toContain('if [ "$code" != 35 ] || [ "$(date +%s)" -ge "$deadline" ]; then');
     expect(request).toContain('deadline=$(( $(date +%s) + 180 ))');
+  });
+
+  it('refuse to switch to a release whose compose file still runs the nginx proxy', async () => {
+    const { host, scripts } = recordingHost();
+    await host.switchApi('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
+    expect(scripts[0]?.script).toMatch(
+      /^grep -q '\^ {4}image: caddy:' \/srv\/shop\/releases\/bbbbbbbbbbbb\/compose.yml \|\| /,
+    );
+    expect(readFileSync(PRODUCTION_COMPOSE_FILE, 'utf8')).toMatch(/^ {4}image: caddy:/m);
   });
 
   it('with TLS off, wait for the connections of port 80, the one that then proxies to the API', async () => {

@@ -251,6 +251,12 @@ export class ReleaseHost {
    * the old one finish its requests, but does not wait for them: the drain is observed here.
    */
   async switchApi(tag: string, from: string | undefined): Promise<void> {
+    // The long-lived proxy is (re)created from the release's compose file: one from before Caddy
+    // would bring back an nginx that cannot read this configuration.
+    const composeFile = `${this.layout.release(tag)}/compose.yml`;
+    await this.remote.run(
+      `grep -q '^    image: caddy:' ${q(composeFile)} || { echo ${q(`release ${tag} was deployed with the nginx proxy: deploy it again (pnpm run deploy --sha <its commit> --allow-older) to switch to it with this one`)} >&2; exit 1; }`,
+    );
     await this.start(tag, 'api');
     await this.writeFile(
       `${this.layout.proxyConf}/${PROXY_CONFIG_FILE}`,
