@@ -19,6 +19,8 @@ export interface AcmeServer {
   issuingRoot: string;
   /** Serials of every certificate Pebble issued, in order, from its log. */
   issuedSerials(): Promise<string[]>;
+  /** The HTTP-01 challenge URLs Pebble requested (at the proxy's port 80), from its log. */
+  httpChallenges(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,10 @@ export async function startAcmeServer(app: string, scratch: string): Promise<Acm
     issuingRoot: root.body,
     issuedSerials: async () =>
       [...(await logs()).matchAll(/Issued certificate serial ([0-9a-f]+)/g)].map(
+        (match) => match[1]!,
+      ),
+    httpChallenges: async () =>
+      [...(await logs()).matchAll(/Attempting to validate w\/ HTTP: (\S+)/g)].map(
         (match) => match[1]!,
       ),
     async stop() {

@@ -190,8 +190,17 @@ test('2. the first deploy to an empty host migrates and serves release A over HT
     location: `${new URL(endpoint.url).origin.replace(/:\d+$/, '')}/health/ready`,
     hsts: undefined,
   });
+  // Obtained through the HTTP-01 challenge on port 80, which the redirect lets through.
+  const challenges = await acme.httpChallenges();
+  expect(challenges).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        new RegExp(`^http://${new URL(endpoint.url).hostname}:80/\\.well-known/acme-challenge/`),
+      ),
+    ]),
+  );
   figures.push(
-    `certificate: serial ${certificate.serial}, from ${certificate.validFrom}, issued by ${certificate.issuer} over HTTP-01`,
+    `certificate: serial ${certificate.serial}, from ${certificate.validFrom}, issued by ${certificate.issuer} after ${challenges.length} HTTP-01 validation requests`,
   );
 });
 
