@@ -6,6 +6,7 @@ import { IMAGES } from '@starter/config';
 import { parseAuditLog, type AuditEntry } from '@starter/scripts/deploy/audit-log';
 import { readStepTimings, type StepTiming } from '@starter/scripts/lib/step-timings';
 import { $ } from 'zx';
+import { proxyRequest, type ProxyEndpoint } from './proxy-client';
 import type { RehearsalStack } from './stack';
 
 export interface VerbRun {
@@ -47,6 +48,8 @@ export class Deployment {
     readonly checkout: string,
     readonly app: string,
     private readonly env: Record<string, string>,
+    /** How clients reach the proxy: plain HTTP unless the story deploys with TLS. */
+    readonly endpoint: ProxyEndpoint = { url: stack.proxyUrl },
   ) {
     this.logFile = path.join(__dirname, 'test-results', `${app}.log`);
     mkdirSync(path.dirname(this.logFile), { recursive: true });
@@ -191,8 +194,9 @@ export class Deployment {
 
   /** The release that answered `requestPath` through the proxy, from its X-Release header. */
   async served(requestPath = '/health/ready'): Promise<string | undefined> {
-    const response = await fetch(`${this.stack.proxyUrl}${requestPath}`).catch(() => undefined);
-    return response?.ok ? (response.headers.get('x-release') ?? undefined) : undefined;
+    const response = await proxyRequest(this.endpoint, requestPath).catch(() => undefined);
+    const release = response?.status === 200 ? response.headers['x-release'] : undefined;
+    return typeof release === 'string' ? release : undefined;
   }
 
   stepTimings(): StepTiming[] {

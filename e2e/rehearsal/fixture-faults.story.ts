@@ -8,6 +8,7 @@ import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import { $ } from 'zx';
 import { Deployment, type VerbRun } from './deployment';
 import { startLoad, type LoadReport } from './load-generator';
+import { proxyRequest } from './proxy-client';
 import { createFixtureRepository, type FixtureRelease } from './rehearsal-host';
 import { startRehearsalStack, type RehearsalStack } from './stack';
 
@@ -25,6 +26,8 @@ const DATA_SERVICES = ['postgres', 'redis'] as const;
 let stack: RehearsalStack;
 let deployment: Deployment;
 let scratch: string;
+/** The address the proxy sees this machine's requests from, trusted as the load balancer. */
+let loadBalancer: string;
 const release: Record<string, string> = {};
 
 interface ContainerIdentity {
@@ -105,8 +108,10 @@ const deploy = (name: string, extraEnv: Record<string, string> = {}) =>
 
 /** The fixture's /version names the release by its letter. */
 async function servedName(): Promise<string | undefined> {
-  const response = await fetch(`${stack.proxyUrl}/version`).catch(() => undefined);
-  return response?.ok ? ((await response.json()) as { release: string }).release : undefined;
+  const response = await proxyRequest({ url: stack.proxyUrl }, '/version').catch(() => undefined);
+  return response?.status === 200
+    ? (JSON.parse(response.body) as { release: string }).release
+    : undefined;
 }
 
 const detail = (run: VerbRun) => ({ code: run.code, output: run.code === 0 ? '' : run.output });
@@ -116,6 +121,16 @@ const loadDetail = (report: LoadReport) =>
 beforeAll(async () => {
   stack = await startRehearsalStack(id);
   scratch = mkdtempSync(path.join(tmpdir(), `${app}-`));
+  // This machine stands in for a load balancer that terminates TLS: its requests reach the proxy
+  // from the edge network's gateway (created here, as the deploy would, to learn it).
+  await docker(['network', 'create', `${app}-edge`]);
+  loadBalancer = await docker([
+    'network',
+    'inspect',
+    '-f',
+    '{{(index .IPAM.Config 0).Gateway}}',
+    `${app}-edge`,
+  ]);
   const appEnvFile = path.join(scratch, 'app.env');
   writeFileSync(
     appEnvFile,
@@ -139,6 +154,8 @@ beforeAll(async () => {
     DEPLOY_HEALTHCHECK_RETRIES: '10',
     DEPLOY_WORKER_STOP_GRACE_SECONDS: '30',
     DEPLOY_ACTOR: 'rehearsal',
+    DEPLOY_TLS: 'off',
+    DEPLOY_LOAD_BALANCER_CIDRS: `${loadBalancer}/32`,
   });
   const started = performance.now();
   for (const spec of [
@@ -192,15 +209,11 @@ test('2. production settings: /metrics refused by the proxy, served on the netwo
   const outside = await fetch(`${stack.proxyUrl}/metrics`);
   const inside = await docker([
     'exec',
-    await serviceContainer(app, 'proxy'),
+    await serviceContainer(project, 'api'),
     ...[
-      'curl',
-      '-s',
-      '-o',
-      '/dev/null',
-      '-w',
-      '%{http_code}',
-      `http://api-${release.A}:3000/metrics`,
+      'node',
+      '-e',
+      `fetch('http://api-${release.A}:3000/metrics').then((r) => console.log(r.status))`,
     ],
   ]);
   expect({ outside: outside.status, inside }).toEqual({ outside: 404, inside: '200' });
@@ -231,7 +244,7 @@ test('3. a drain timeout not shorter than the stop grace period fails the prefli
 test('4. B deploys under constant load with 0 failed requests, and the old worker drains the job it was running', async () => {
   const oldWorker = await serviceContainer(`${app}-${release.A}`, 'worker');
   const workerLogs = $({ quiet: true, nothrow: true })`docker logs -f ${oldWorker}`;
-  const load = startLoad(`${stack.proxyUrl}/version`);
+  const load = startLoad({ url: stack.proxyUrl }, '/version');
   const run = await deploy('B');
   const report = await load.stop();
   expect(detail(run)).toEqual({ code: 0, output: '' });
@@ -258,7 +271,7 @@ test('4. B deploys under constant load with 0 failed requests, and the old worke
 });
 
 test('5. C never becomes healthy: the deploy fails, B keeps serving with 0 failed requests, C is removed', async () => {
-  const load = startLoad(`${stack.proxyUrl}/version`);
+  const load = startLoad({ url: stack.proxyUrl }, '/version');
   const run = await deploy('C');
   const report = await load.stop();
   expect(run.code).not.toBe(0);
@@ -363,4 +376,48 @@ test('10. PostgreSQL and Redis survived every deploy, failure and rollback with 
       .map(([, , result]) => result)
       .sort(),
   ).toEqual(['locked-out', 'success']);
+});
+
+test('11. TLS off behind a load balancer: only the balancer is believed about the client, exactly one hop, and HSTS follows its word', async () => {
+  const { proxyUrl } = stack;
+  const viaBalancer = await proxyRequest({ url: proxyUrl }, '/forwarded', {
+    headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9', 'x-forwarded-proto': 'https' },
+  });
+  const overHttpAtBalancer = await proxyRequest({ url: proxyUrl }, '/forwarded', {
+    headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'http' },
+  });
+  // Any other peer: a container on the edge network, claiming what the balancer claims.
+  const api = await serviceContainer(`${app}-${release[(await servedName())!]}`, 'api');
+  const apiAddress = await docker([
+    'inspect',
+    '-f',
+    `{{(index .NetworkSettings.Networks "${app}-edge").IPAddress}}`,
+    api,
+  ]);
+  const direct = JSON.parse(
+    await docker([
+      'exec',
+      api,
+      ...[
+        'node',
+        '-e',
+        `fetch('http://${app}-proxy-1/forwarded', { headers: { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' } }).then(async (r) => console.log(JSON.stringify({ hsts: r.headers.get('strict-transport-security'), body: await r.json() })))`,
+      ],
+    ]),
+  ) as { hsts: string | null; body: unknown };
+  expect({
+    viaBalancer: {
+      body: JSON.parse(viaBalancer.body) as unknown,
+      hsts: viaBalancer.headers['strict-transport-security'],
+    },
+    overHttpAtBalancer: overHttpAtBalancer.headers['strict-transport-security'] ?? null,
+    direct,
+  }).toEqual({
+    viaBalancer: { body: { for: '203.0.113.9', proto: 'https' }, hsts: 'max-age=31536000' },
+    overHttpAtBalancer: null,
+    direct: { hsts: null, body: { for: apiAddress, proto: 'http' } },
+  });
+  figures.push(
+    `behind a load balancer (${loadBalancer}): client 203.0.113.9 from its X-Forwarded-For, ${apiAddress} for a peer that is not it`,
+  );
 });

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import { proxyRequest, type ProxyEndpoint } from './proxy-client';
 
 export interface LoadReport {
   ok: number;
@@ -10,11 +10,13 @@ export interface LoadReport {
 }
 
 /**
- * A bounded load generator: `concurrency` loops GET `url` back to back (a fresh connection each
- * time, as distinct clients would) until stopped or `maxRequests` have been sent.
+ * A bounded load generator: `concurrency` loops GET `requestPath` of the proxy back to back (a
+ * fresh connection, and over HTTPS a full handshake verifying the chain, each time, as distinct
+ * clients would) until stopped or `maxRequests` have been sent.
  */
 export function startLoad(
-  url: string,
+  endpoint: ProxyEndpoint,
+  requestPath: string,
   {
     concurrency = 4,
     maxRequests = 50_000,
@@ -31,31 +33,20 @@ export function startLoad(
   let stopped = false;
   let sent = 0;
 
-  const request = () =>
-    new Promise<void>((resolve) => {
-      const fail = (reason: string) => {
-        report.failed += 1;
-        if (report.failures.length < 5)
-          report.failures.push(`${new Date().toISOString()} ${reason}`);
-        resolve();
-      };
-      const outgoing = http.get(url, { agent: false, timeout: 5000, headers }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('error', (error) => fail(error.message));
-        response.on('end', () => {
-          if (response.statusCode !== 200)
-            return fail(`HTTP ${response.statusCode}: ${body.slice(0, 100)}`);
-          const release = String(response.headers['x-release'] ?? '?');
-          report.ok += 1;
-          report.releases.set(release, (report.releases.get(release) ?? 0) + 1);
-          resolve();
-        });
-      });
-      outgoing.on('timeout', () => outgoing.destroy(new Error('timeout')));
-      outgoing.on('error', (error) => fail(error.message));
-    });
+  const request = async () => {
+    try {
+      const response = await proxyRequest(endpoint, requestPath, { headers });
+      if (response.status !== 200)
+        throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 100)}`);
+      const release = String(response.headers['x-release'] ?? '?');
+      report.ok += 1;
+      report.releases.set(release, (report.releases.get(release) ?? 0) + 1);
+    } catch (error) {
+      report.failed += 1;
+      if (report.failures.length < 5)
+        report.failures.push(`${new Date().toISOString()} ${(error as Error).message}`);
+    }
+  };
 
   const loop = async () => {
     while (!stopped && sent < maxRequests) {

@@ -7,20 +7,27 @@ import { IMAGE_TAG_LENGTH } from '@starter/config';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
 import { STEP } from '@starter/scripts/deploy/release-flow';
 import { $ } from 'zx';
+import { startAcmeServer, type AcmeServer } from './acme-server';
 import { Deployment } from './deployment';
 import { startLoad } from './load-generator';
+import { proxyRequest, type ProxyAnswer, type ProxyEndpoint } from './proxy-client';
 import { startRehearsalStack, type RehearsalStack } from './stack';
 
 /**
  * The product's own journey: a fresh clone of this commit, its real images built by
  * `pnpm run release:build` and pushed by `pnpm run release:push`, deployed with
- * infra/compose.production.yml, migrated, serving through the proxy with the bundled PostgreSQL
- * and Redis; a second release deployed under load; a rollback that keeps the data.
+ * infra/compose.production.yml, migrated, serving over HTTPS through the proxy with a certificate
+ * it obtained from a real ACME server (Pebble) and the bundled PostgreSQL and Redis; a second
+ * release deployed under load; a rollback that keeps the data; one certificate throughout.
  */
 const id = `ra${Date.now().toString(36)}`;
 const app = `rehearsal-${id}`;
 const figures: string[] = [];
 let stack: RehearsalStack;
+let acme: AcmeServer;
+let endpoint: ProxyEndpoint;
+/** The certificate the proxy served after the first deploy. */
+let certificate: NonNullable<ProxyAnswer['certificate']>;
 let deployment: Deployment;
 let scratch: string;
 const releases: string[] = [];
@@ -47,7 +54,7 @@ function writeAppEnvironment(settings: Record<string, string>): void {
 const seconds = (value: number | undefined) => `${value?.toFixed(1) ?? '?'}s`;
 
 async function api(method: string, requestPath: string, body?: unknown) {
-  const response = await fetch(`${stack.proxyUrl}${requestPath}`, {
+  const response = await proxyRequest(endpoint, requestPath, {
     method,
     headers: {
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
@@ -55,11 +62,22 @@ async function api(method: string, requestPath: string, body?: unknown) {
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const text = await response.text();
   return {
     status: response.status,
-    release: response.headers.get('x-release'),
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    release: response.headers['x-release'],
+    body: response.body ? (JSON.parse(response.body) as Record<string, unknown>) : {},
+  };
+}
+
+/** Pebble logs serials in lowercase hex, Node reads them in uppercase, either with leading zeros. */
+const serial = (hex: string) => hex.toLowerCase().replace(/^0+/, '');
+
+/** The certificate served now, and every certificate Pebble has issued. */
+async function certificates() {
+  const answer = await proxyRequest(endpoint, '/health/ready');
+  return {
+    served: answer.certificate && serial(answer.certificate.serial),
+    issued: (await acme.issuedSerials()).map(serial),
   };
 }
 
@@ -86,29 +104,43 @@ beforeAll(async () => {
     nothrow: true,
   })`pnpm install --frozen-lockfile --prefer-offline`;
   if (install.exitCode !== 0) throw new Error(`pnpm install failed:\n${install.stderr}`);
+  acme = await startAcmeServer(app, scratch);
+  // The proxy container's name on the app's edge network, which Pebble resolves with Docker's DNS.
+  const domain = `${app}-proxy-1.${app}-edge`;
+  endpoint = { url: `https://${domain}:${stack.proxyTlsPort}`, ca: acme.issuingRoot };
   appEnvFile = path.join(scratch, 'app.env');
   writeAppEnvironment({
     DATABASE_URL: `postgres://app:${randomBytes(12).toString('hex')}@postgres:5432/app`,
     REDIS_URL: 'redis://redis:6379',
     JWT_SECRET: randomBytes(32).toString('hex'),
   });
-  deployment = new Deployment(stack, checkout, app, {
-    ...stack.deployEnv,
-    DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
-    DEPLOY_APP: app,
-    // Repositories of this run only: retention never touches another run's images.
-    DEPLOY_REPOSITORY_PREFIX: `rehearsal/${id}/`,
-    DEPLOY_ENV_FILE: appEnvFile,
-    // 2 s apart: a minute for a release to get healthy on a busy CI machine.
-    DEPLOY_HEALTHCHECK_RETRIES: '30',
-    DEPLOY_ACTOR: 'rehearsal',
-  });
+  deployment = new Deployment(
+    stack,
+    checkout,
+    app,
+    {
+      ...stack.deployEnv,
+      DEPLOY_CONFIG_FILE: path.join(scratch, 'no-local-config.env'),
+      DEPLOY_APP: app,
+      // Repositories of this run only: retention never touches another run's images.
+      DEPLOY_REPOSITORY_PREFIX: `rehearsal/${id}/`,
+      DEPLOY_ENV_FILE: appEnvFile,
+      // 2 s apart: a minute for a release to get healthy on a busy CI machine.
+      DEPLOY_HEALTHCHECK_RETRIES: '30',
+      DEPLOY_ACTOR: 'rehearsal',
+      DEPLOY_DOMAINS: domain,
+      DEPLOY_ACME_CA: acme.directory,
+      DEPLOY_ACME_CA_ROOT: acme.listenerRootFile,
+    },
+    endpoint,
+  );
 });
 
 afterAll(async () => {
   process.stdout.write(
     `\nreal-app journey (${app}):\n${figures.map((line) => `  ${line}`).join('\n')}\n`,
   );
+  await acme?.stop();
   await deployment?.remove();
   await stack?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -131,12 +163,44 @@ test('1. release:build and release:push put the real images of this commit in th
   }
 });
 
-test('2. the first deploy to an empty host migrates and serves release A through the proxy', async () => {
+test('2. the first deploy to an empty host migrates and serves release A over HTTPS, with a certificate from the ACME server', async () => {
   const [tag] = releases;
   const run = await deployment.mustRun('deploy');
   expect(await deployment.served()).toBe(tag);
   figures.push(
-    `first deploy: ${seconds(run.seconds)} (data services ${seconds(deployment.stepSeconds(STEP.dataServices))}, migrate ${seconds(deployment.stepSeconds(STEP.migrate))}, switch ${seconds(deployment.stepSeconds(STEP.switchApi))})`,
+    `first deploy: ${seconds(run.seconds)} (data services ${seconds(deployment.stepSeconds(STEP.dataServices))}, migrate ${seconds(deployment.stepSeconds(STEP.migrate))}, switch ${seconds(deployment.stepSeconds(STEP.switchApi))}, verify ${seconds(deployment.stepSeconds(STEP.verify))} with the first certificate)`,
+  );
+  // The chain was verified against Pebble's root only, for the domain's name.
+  const secure = await proxyRequest(endpoint, '/health/ready');
+  certificate = secure.certificate!;
+  expect(certificate.issuer).toMatch(/^Pebble Intermediate CA/);
+  expect((await certificates()).issued).toEqual([serial(certificate.serial)]);
+  // HSTS only over TLS, the proxy's own (the API's includeSubDomains is dropped).
+  expect(secure.headers['strict-transport-security']).toBe('max-age=31536000');
+  const plain = await proxyRequest(
+    { url: endpoint.url.replace(/^https:/, 'http:').replace(/:\d+$/, `:${stack.proxyPort}`) },
+    '/health/ready',
+  );
+  expect({
+    status: plain.status,
+    location: plain.headers.location,
+    hsts: plain.headers['strict-transport-security'],
+  }).toEqual({
+    status: 308,
+    location: `${new URL(endpoint.url).origin.replace(/:\d+$/, '')}/health/ready`,
+    hsts: undefined,
+  });
+  // Obtained through the HTTP-01 challenge on port 80, which the redirect lets through.
+  const challenges = await acme.httpChallenges();
+  expect(challenges).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        new RegExp(`^http://${new URL(endpoint.url).hostname}:80/\\.well-known/acme-challenge/`),
+      ),
+    ]),
+  );
+  figures.push(
+    `certificate: serial ${certificate.serial}, from ${certificate.validFrom}, issued by ${certificate.issuer} after ${challenges.length} HTTP-01 validation requests`,
   );
 });
 
@@ -166,7 +230,7 @@ test('4. release B deploys while a load generator reads items through the proxy:
     quiet: true,
   })`git -c user.name=rehearsal -c user.email=rehearsal@localhost commit -q --allow-empty -m ${'release B'}`;
   const second = await buildAndPush('B');
-  const load = startLoad(`${stack.proxyUrl}/items/${itemId}`, {
+  const load = startLoad(endpoint, `/items/${itemId}`, {
     headers: { authorization: `Bearer ${token}` },
   });
   const run = await deployment.verb('deploy');
@@ -182,6 +246,11 @@ test('4. release B deploys while a load generator reads items through the proxy:
   expect(report.failed).toBe(0);
   expect([...report.releases.keys()]).toEqual([first, second]);
   expect(await deployment.served()).toBe(second);
+  // The second deploy asked the CA for nothing: the same certificate, the only one issued.
+  expect(await certificates()).toEqual({
+    served: serial(certificate.serial),
+    issued: [serial(certificate.serial)],
+  });
 });
 
 test('5. pnpm rollback puts release A back, and the data is still there', async () => {
@@ -291,4 +360,12 @@ test('9. Ctrl-C at each step of a deploy, preflight through retention, leaves th
   if (live === second) await deployment.mustRun('rollback');
   await deployment.mustRun('deploy', ['--sha', second!]);
   await expectConsistent(second!);
+});
+
+test('10. one certificate served throughout: the deploys, rollbacks and takeover since the first issued none', async () => {
+  const now = await certificates();
+  figures.push(
+    `certificates issued by the ACME server: ${now.issued.length} (${now.issued.join(', ')}); served now: ${now.served}`,
+  );
+  expect(now).toEqual({ served: serial(certificate.serial), issued: [serial(certificate.serial)] });
 });

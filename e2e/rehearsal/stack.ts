@@ -26,7 +26,10 @@ export interface RehearsalStack {
   ssh: SshTarget;
   /** A directory of the engine's filesystem, mounted at the same path in the SSH host. */
   deployDir: string;
+  /** The proxy's HTTP and HTTPS ports on this machine. */
   proxyPort: number;
+  proxyTlsPort: number;
+  /** The proxy over plain HTTP (TLS off, as behind a load balancer). */
   proxyUrl: string;
   /** The DEPLOY_* settings that point the verbs at this stack. */
   deployEnv: Record<string, string>;
@@ -49,7 +52,7 @@ export function engineSocket(dockerHost = process.env.DOCKER_HOST): string {
   return dockerHost.slice('unix://'.length);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     const value = await probe();
@@ -130,6 +133,7 @@ export async function startRehearsalStack(id: string): Promise<RehearsalStack> {
   writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${hostKey}\n`, { mode: 0o600 });
   const ssh: SshTarget = { host: '127.0.0.1', port, user: 'deploy', keyPath, knownHostsFile };
   const proxyPort = await freePort();
+  const proxyTlsPort = await freePort();
 
   const onHost = async (script: string) =>
     (
@@ -143,6 +147,7 @@ export async function startRehearsalStack(id: string): Promise<RehearsalStack> {
     ssh,
     deployDir,
     proxyPort,
+    proxyTlsPort,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
     deployEnv: {
       DEPLOY_REGISTRY: registry,
@@ -154,6 +159,7 @@ export async function startRehearsalStack(id: string): Promise<RehearsalStack> {
       DEPLOY_DIR: deployDir,
       DEPLOY_PROXY_ADDRESS: '127.0.0.1',
       DEPLOY_PROXY_PORT: String(proxyPort),
+      DEPLOY_PROXY_TLS_PORT: String(proxyTlsPort),
     },
     onHost,
     async stop() {

@@ -38,6 +38,7 @@ const PLACEHOLDER_SETTINGS = {
   DEPLOY_REGISTRY: 'registry.invalid',
   DEPLOY_HOST: 'host.invalid',
   DEPLOY_SSH_KEY: '/nonexistent/key',
+  DEPLOY_DOMAINS: 'app.invalid',
   DEPLOY_KNOWN_HOSTS: 'host.invalid ssh-ed25519 AAAA',
   DEPLOY_ENV_FILE: '/nonexistent/app.env',
 };

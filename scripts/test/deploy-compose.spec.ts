@@ -44,6 +44,7 @@ const config: DeployConfig = {
   ...loadEnv(deployEnvSchema, {
     DEPLOY_HOST: 'host',
     DEPLOY_SSH_KEY: '/keys/deploy',
+    DEPLOY_DOMAINS: 'shop.example.com',
     DEPLOY_KNOWN_HOSTS_FILE: '/keys/known_hosts',
     DEPLOY_SSM_PATH: '/starter/production/',
     DEPLOY_WORKER_STOP_GRACE_SECONDS: '90',
@@ -151,11 +152,29 @@ describe('infra/compose.production.yml', () => {
       volumes: ['redis-data:/data'],
       command: ['redis-server', '--appendonly', 'yes', '--maxmemory-policy', 'noeviction'],
     });
-    expect(Object.keys(compose.volumes).sort()).toEqual(['postgres-data', 'redis-data']);
+    expect(Object.keys(compose.volumes).sort()).toEqual([
+      'postgres-data',
+      'proxy-config',
+      'proxy-data',
+      'redis-data',
+    ]);
     for (const name of Object.keys(DATA_SERVICES)) {
       expect(services[name]?.healthcheck?.test.length).toBeGreaterThan(0);
     }
     expect(services.postgres?.healthcheck?.test.join(' ')).toContain('-h 127.0.0.1');
+  });
+
+  it('runs a maintained Caddy that publishes HTTP and HTTPS and keeps its certificates in a named volume', () => {
+    expect(services.proxy).toMatchObject({
+      image: 'caddy:2',
+      ports: ['0.0.0.0:80:80', '0.0.0.0:443:443'],
+      volumes: ['/srv/starter/proxy:/etc/caddy:ro', 'proxy-data:/data', 'proxy-config:/config'],
+    });
+    // Nothing of a release in it: `up` of the next release leaves the running proxy, its
+    // connections and its certificates alone.
+    const proxySection = /^ {2}proxy:\n(?: {4}.*\n|\n)+/m.exec(values)![0];
+    expect(proxySection).toContain('image: caddy:2');
+    expect(proxySection).not.toMatch(/IMAGE_TAG|DIGEST|REPOSITORY/);
   });
 
   it('lets releases reach the data services by name over a shared network, publishing only the proxy', () => {

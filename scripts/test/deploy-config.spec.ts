@@ -9,6 +9,7 @@ import {
 const HOST_ENV = {
   DEPLOY_HOST: 'ec2-1-2-3-4.compute.amazonaws.com',
   DEPLOY_SSH_KEY: '/keys/deploy',
+  DEPLOY_DOMAINS: 'shop.example.com',
   DEPLOY_KNOWN_HOSTS_FILE: '/keys/known_hosts',
   DEPLOY_SSM_PATH: '/starter/production/',
 };
@@ -44,7 +45,16 @@ describe('host configuration', () => {
       app: 'starter',
       dir: '/srv/starter',
       ssh: { user: 'deploy', port: 22, knownHosts: { file: '/keys/known_hosts' } },
-      proxy: { port: 80, address: '0.0.0.0' },
+      proxy: {
+        port: 80,
+        tlsPort: 443,
+        address: '0.0.0.0',
+        tls: {
+          mode: 'acme',
+          domains: ['shop.example.com'],
+          directory: 'https://acme-v02.api.letsencrypt.org/directory',
+        },
+      },
       retention: 5,
       secrets: { source: 'ssm', path: '/starter/production/' },
       migrateCommand: ['node', 'packages/db/dist/cli/migrate.js'],
@@ -86,6 +96,7 @@ describe('host configuration', () => {
       loadEnv(deployEnvSchema, {
         DEPLOY_HOST: 'host',
         DEPLOY_SSH_KEY: '/k',
+        DEPLOY_DOMAINS: 'shop.example.com',
         DEPLOY_SSM_PATH: '/a/',
         DEPLOY_ENV_FILE: '.deploy/app.env',
       });
@@ -93,5 +104,70 @@ describe('host configuration', () => {
     expect(attempt).toThrow(InvalidEnvironmentError);
     expect(attempt).toThrow(/DEPLOY_KNOWN_HOSTS_FILE or DEPLOY_KNOWN_HOSTS must pin the host key/);
     expect(attempt).toThrow(/DEPLOY_SSM_PATH or DEPLOY_ENV_FILE \(exactly one\)/);
+  });
+});
+
+describe('TLS configuration', () => {
+  const withoutDomains = { ...HOST_ENV, DEPLOY_DOMAINS: undefined };
+  const tls = (env: Record<string, string | undefined>) =>
+    loadEnv(deployEnvSchema, { ...HOST_ENV, ...env }).proxy.tls;
+
+  it("obtains certificates from Let's Encrypt for every domain listed, its staging CA or any directory by URL", () => {
+    expect(tls({ DEPLOY_DOMAINS: 'shop.example.com, www.shop.example.com' })).toEqual({
+      mode: 'acme',
+      domains: ['shop.example.com', 'www.shop.example.com'],
+      directory: 'https://acme-v02.api.letsencrypt.org/directory',
+    });
+    expect(tls({ DEPLOY_ACME_CA: 'letsencrypt-staging' })).toMatchObject({
+      directory: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+    });
+    expect(
+      tls({
+        DEPLOY_ACME_CA: 'https://ca.internal:9000/acme/acme/directory',
+        DEPLOY_ACME_CA_ROOT: '/etc/ssl/internal-root.pem',
+        DEPLOY_ACME_EMAIL: 'ops@example.com',
+      }),
+    ).toMatchObject({
+      directory: 'https://ca.internal:9000/acme/acme/directory',
+      caRootFile: '/etc/ssl/internal-root.pem',
+      email: 'ops@example.com',
+    });
+  });
+
+  it('refuses a setting the proxy configuration could not hold', () => {
+    for (const env of [
+      { DEPLOY_DOMAINS: 'Shop.example.com' },
+      { DEPLOY_DOMAINS: 'shop.example.com {' },
+      { DEPLOY_DOMAINS: '*.example.com' },
+      { DEPLOY_ACME_CA: 'http://ca.internal/directory' },
+      { DEPLOY_ACME_CA: 'zerossl' },
+      { DEPLOY_ACME_EMAIL: 'ops' },
+    ]) {
+      expect(() => tls(env)).toThrow(InvalidEnvironmentError);
+    }
+  });
+
+  it('needs the domains unless TLS is off', () => {
+    expect(() => loadEnv(deployEnvSchema, withoutDomains)).toThrow(/DEPLOY_DOMAINS must name/);
+  });
+
+  it("with TLS off, needs the load balancer's addresses, the only peers trusted for the client's", () => {
+    expect(() => loadEnv(deployEnvSchema, { ...withoutDomains, DEPLOY_TLS: 'off' })).toThrow(
+      /DEPLOY_LOAD_BALANCER_CIDRS must name/,
+    );
+    expect(() =>
+      loadEnv(deployEnvSchema, {
+        ...withoutDomains,
+        DEPLOY_TLS: 'off',
+        DEPLOY_LOAD_BALANCER_CIDRS: '10.0.0.0/16, any',
+      }),
+    ).toThrow(/DEPLOY_LOAD_BALANCER_CIDRS/);
+    expect(
+      loadEnv(deployEnvSchema, {
+        ...withoutDomains,
+        DEPLOY_TLS: 'off',
+        DEPLOY_LOAD_BALANCER_CIDRS: '10.0.0.0/16, fd00::/8',
+      }).proxy.tls,
+    ).toEqual({ mode: 'off', loadBalancerCidrs: ['10.0.0.0/16', 'fd00::/8'] });
   });
 });

@@ -9,6 +9,7 @@ const config: DeployConfig = {
     DEPLOY_APP: 'shop',
     DEPLOY_HOST: 'host',
     DEPLOY_SSH_KEY: '/keys/deploy',
+    DEPLOY_DOMAINS: 'shop.example.com',
     DEPLOY_KNOWN_HOSTS_FILE: '/keys/known_hosts',
     DEPLOY_SSM_PATH: '/shop/production/',
     DEPLOY_ACTOR: 'tester',
@@ -32,10 +33,10 @@ function fakeHost(during: (script: string) => void = () => undefined) {
       if (script.includes('staging=$(mktemp')) return Promise.resolve('acquired\n');
       if (script.includes('echo renewed')) return Promise.resolve('renewed\n');
       if (script.startsWith('cat /srv/shop/current')) return Promise.resolve(`${LIVE}\n\n`);
-      if (script.includes('proxy/default.conf.tmp')) {
-        proxyRelease = /server api-([a-z0-9]+):3000/.exec(input ?? '')?.[1] ?? proxyRelease;
+      if (script.includes('proxy/Caddyfile.tmp')) {
+        proxyRelease = /reverse_proxy api-([a-z0-9]+):3000/.exec(input ?? '')?.[1] ?? proxyRelease;
       }
-      if (script.startsWith('curl ')) {
+      if (script.includes('curl -sS -o /dev/null -D -')) {
         return Promise.resolve(`HTTP/1.1 200 OK\r\nX-Release: ${proxyRelease}\r\n\r\n`);
       }
       return Promise.resolve('');

@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { $ } from 'zx';
 import { deployEnvSchema, loadEnv, registryEnvSchema } from '@starter/config';
-import { ReleaseHost } from '../src/deploy/release-host';
+import { PRODUCTION_COMPOSE_FILE, ReleaseHost } from '../src/deploy/release-host';
 import type { Remote } from '../src/lib/ssh';
 
 const TAG = 'bbbbbbbbbbbb';
@@ -82,6 +83,7 @@ beforeEach(() => {
     ...loadEnv(deployEnvSchema, {
       DEPLOY_HOST: 'host',
       DEPLOY_SSH_KEY: '/keys/deploy',
+      DEPLOY_DOMAINS: 'shop.example.com',
       DEPLOY_KNOWN_HOSTS_FILE: '/keys/known_hosts',
       DEPLOY_SSM_PATH: '/shop/production/',
       DEPLOY_DIR: path.join(root, 'srv'),
@@ -132,6 +134,9 @@ describe('the pull on the host', () => {
 
 describe('a started service on the host', () => {
   it('must run the image of the digest the release recorded', async () => {
+    const release = path.join(root, 'srv/releases', TAG);
+    mkdirSync(release, { recursive: true });
+    copyFileSync(PRODUCTION_COMPOSE_FILE, path.join(release, 'compose.yml'));
     environment.FAKE_RUNNING_IMAGE = 'sha256:config';
     environment.FAKE_REPO_DIGESTS = `1.dkr.ecr.eu-west-1.amazonaws.com/starter-api@${DIGESTS.api}`;
     await expect(host.switchApi(TAG, undefined)).resolves.toBeUndefined();

@@ -17,6 +17,7 @@ beforeEach(() => {
     ...loadEnv(deployEnvSchema, {
       DEPLOY_HOST: 'host',
       DEPLOY_SSH_KEY: '/keys/deploy',
+      DEPLOY_DOMAINS: 'shop.example.com',
       DEPLOY_KNOWN_HOSTS_FILE: '/keys/known_hosts',
       DEPLOY_SSM_PATH: '/shop/production/',
       DEPLOY_DIR: dir,

@@ -33,7 +33,6 @@ describe("turbo's test inputs", () => {
         '../.github/workflows/deploy.yml',
         '../.github/dependabot.yml',
         '../infra/compose.production.yml',
-        '../infra/proxy/default.conf.template',
         '../infra/aws/stack.yaml',
         '../package.json',
         '../.env.example',

@@ -166,7 +166,18 @@ describe('infra:deploy and the workflows', () => {
   };
   const printed = githubSettings(outputs, { appName: 'shop', repositoryPrefix: 'team/' });
   /** Read when set, with a default otherwise; infra:deploy has no value to print for them. */
-  const OPTIONAL = ['APP_URL', 'DEPLOY_USER', 'DEPLOY_PORT', 'DEPLOY_DATA_SERVICES'];
+  const OPTIONAL = [
+    'APP_URL',
+    'DEPLOY_USER',
+    'DEPLOY_PORT',
+    'DEPLOY_DATA_SERVICES',
+    // The domains are yours to choose (README, "Domains and certificates").
+    'DEPLOY_TLS',
+    'DEPLOY_DOMAINS',
+    'DEPLOY_ACME_CA',
+    'DEPLOY_ACME_EMAIL',
+    'DEPLOY_LOAD_BALANCER_CIDRS',
+  ];
 
   it('prints every variable and secret the deploy and rollback workflows read', () => {
     const names = (kind: string) =>

@@ -11,6 +11,32 @@ export const DEFAULT_MIGRATE_COMMAND = 'node packages/db/dist/cli/migrate.js';
 export const DATA_SERVICES_MODES = ['bundled', 'external'] as const;
 export type DataServicesMode = (typeof DATA_SERVICES_MODES)[number];
 
+/**
+ * `acme`: the proxy terminates TLS for DEPLOY_DOMAINS with certificates it obtains and renews over
+ * ACME. `off`: plain HTTP, for a host behind a load balancer that terminates TLS.
+ */
+export const TLS_MODES = ['acme', 'off'] as const;
+
+/** DEPLOY_ACME_CA's names for Let's Encrypt's directories; any other value is a directory URL. */
+export const ACME_DIRECTORIES = {
+  letsencrypt: 'https://acme-v02.api.letsencrypt.org/directory',
+  'letsencrypt-staging': 'https://acme-staging-v02.api.letsencrypt.org/directory',
+} as const;
+
+const DOMAIN =
+  /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const CIDR = z.union([z.cidrv4(), z.cidrv6()]);
+const list = (item: z.ZodType<string, string>) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item));
+
 const ECR_REGISTRY = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com$/;
 
 const name = z
@@ -61,8 +87,31 @@ export const deployEnvSchema = z
     DEPLOY_KNOWN_HOSTS: z.string().min(1).optional(),
     /** Directory on the host holding releases/, current, previous, history, audit.log and lock. */
     DEPLOY_DIR: z.string().regex(/^\//, 'must be an absolute path').optional(),
+    /** The proxy's HTTP port on the host (ACME challenges and the redirect to HTTPS). */
     DEPLOY_PROXY_PORT: port.default(80),
+    DEPLOY_PROXY_TLS_PORT: port.default(443),
     DEPLOY_PROXY_ADDRESS: z.string().min(1).default('0.0.0.0'),
+    DEPLOY_TLS: z.enum(TLS_MODES).default('acme'),
+    /** The names the certificate covers, each with DNS pointing at the host (required for acme). */
+    DEPLOY_DOMAINS: list(z.string().regex(DOMAIN, 'must be lowercase DNS names')).optional(),
+    /** letsencrypt, letsencrypt-staging (untrusted certificates, generous rate limits) or a URL. */
+    DEPLOY_ACME_CA: z
+      .union([
+        z.enum(['letsencrypt', 'letsencrypt-staging']).transform((name) => ACME_DIRECTORIES[name]),
+        z.url({
+          protocol: /^https$/,
+          error: 'must be letsencrypt, letsencrypt-staging or an https:// URL',
+        }),
+      ])
+      .default(ACME_DIRECTORIES.letsencrypt),
+    /** Where the CA sends expiry and account notices. */
+    DEPLOY_ACME_EMAIL: z.email().optional(),
+    /** A PEM file of roots to trust for a private ACME directory's own HTTPS (e.g. step-ca). */
+    DEPLOY_ACME_CA_ROOT: z.string().min(1).optional(),
+    /** With DEPLOY_TLS=off: the load balancer's addresses, the only peers whose X-Forwarded-* count. */
+    DEPLOY_LOAD_BALANCER_CIDRS: list(CIDR).optional(),
+    /** How long the verify step waits for the first certificate of a new domain. */
+    DEPLOY_CERTIFICATE_TIMEOUT_SECONDS: positiveInt.default(180),
     DEPLOY_RETENTION: positiveInt.default(5),
     /** SSM Parameter Store prefix holding the app's environment, e.g. /starter/production/. */
     DEPLOY_SSM_PATH: z
@@ -115,6 +164,22 @@ export const deployEnvSchema = z
         message: 'or DEPLOY_ENV_FILE (exactly one) must say where the app secrets come from',
       });
     }
+    if (env.DEPLOY_TLS === 'acme' && !env.DEPLOY_DOMAINS?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEPLOY_DOMAINS'],
+        message:
+          'must name the domains to obtain certificates for (or DEPLOY_TLS=off behind a load balancer that terminates TLS)',
+      });
+    }
+    if (env.DEPLOY_TLS === 'off' && !env.DEPLOY_LOAD_BALANCER_CIDRS?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DEPLOY_LOAD_BALANCER_CIDRS'],
+        message:
+          "must name the load balancer's addresses with DEPLOY_TLS=off: the client address is taken from them only",
+      });
+    }
   })
   .transform((env) => ({
     app: env.DEPLOY_APP,
@@ -128,7 +193,21 @@ export const deployEnvSchema = z
         : { content: env.DEPLOY_KNOWN_HOSTS! },
     },
     dir: env.DEPLOY_DIR ?? `/srv/${env.DEPLOY_APP}`,
-    proxy: { port: env.DEPLOY_PROXY_PORT, address: env.DEPLOY_PROXY_ADDRESS },
+    proxy: {
+      port: env.DEPLOY_PROXY_PORT,
+      tlsPort: env.DEPLOY_PROXY_TLS_PORT,
+      address: env.DEPLOY_PROXY_ADDRESS,
+      tls:
+        env.DEPLOY_TLS === 'acme'
+          ? {
+              mode: 'acme' as const,
+              domains: env.DEPLOY_DOMAINS!,
+              directory: env.DEPLOY_ACME_CA,
+              email: env.DEPLOY_ACME_EMAIL,
+              caRootFile: env.DEPLOY_ACME_CA_ROOT,
+            }
+          : { mode: 'off' as const, loadBalancerCidrs: env.DEPLOY_LOAD_BALANCER_CIDRS! },
+    },
     retention: env.DEPLOY_RETENTION,
     secrets: env.DEPLOY_SSM_PATH
       ? ({ source: 'ssm', path: env.DEPLOY_SSM_PATH } as const)
@@ -145,6 +224,7 @@ export const deployEnvSchema = z
       start: env.DEPLOY_START_TIMEOUT_SECONDS,
       migrate: env.DEPLOY_MIGRATE_TIMEOUT_SECONDS,
       proxyDrain: env.DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS,
+      certificate: env.DEPLOY_CERTIFICATE_TIMEOUT_SECONDS,
     },
     ciRun:
       env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -159,6 +239,7 @@ export const deployEnvSchema = z
 export type RegistryConfig = z.output<typeof registryEnvSchema>;
 export type HostConfig = z.output<typeof deployEnvSchema>;
 export type DeployConfig = RegistryConfig & HostConfig;
+export type ProxyConfig = HostConfig['proxy'];
 
 /** The full reference of one image of a release, e.g. 127.0.0.1:5000/starter-api:0123456789ab. */
 export function imageReference(config: RegistryConfig, image: ImageName, tag: string): string {

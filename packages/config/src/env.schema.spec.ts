@@ -96,7 +96,7 @@ describe('environment', () => {
     expect(loadEnv(apiEnvSchema, { ...production, DOCS_ENABLED: 'true' }).DOCS_ENABLED).toBe(true);
   });
 
-  it('trusts exactly one proxy hop by default, as in production behind nginx', () => {
+  it('trusts exactly one proxy hop by default, as in production behind its proxy', () => {
     expect(loadEnv(apiEnvSchema, valid).TRUST_PROXY_HOPS).toBe(1);
     expect(loadEnv(apiEnvSchema, { ...valid, TRUST_PROXY_HOPS: '0' }).TRUST_PROXY_HOPS).toBe(0);
   });

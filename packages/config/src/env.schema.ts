@@ -65,7 +65,7 @@ export const apiEnvSchema = baseEnvSchema
     PORT: port.default(3000),
     /**
      * Proxies in front of the API whose X-Forwarded-For entry is believed: the client address is
-     * the one the outermost trusted proxy saw. Production has one (nginx); 0 for none.
+     * the one the outermost trusted proxy saw. Production has one (the host's proxy); 0 for none.
      */
     TRUST_PROXY_HOPS: nonNegativeInt.default(1),
     JWT_SECRET: z.string().optional(),

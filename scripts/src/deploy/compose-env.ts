@@ -34,6 +34,7 @@ export function composeVariables(
     PROXY_CONF_DIR: layout.proxyConf,
     PROXY_ADDRESS: config.proxy.address,
     PROXY_PORT: String(config.proxy.port),
+    PROXY_TLS_PORT: String(config.proxy.tlsPort),
     HEALTHCHECK_RETRIES: String(config.healthcheckRetries),
     WORKER_STOP_GRACE: `${config.workerStopGraceSeconds}s`,
   };

@@ -8,7 +8,13 @@ import type { Remote } from '../lib/ssh';
 import { composeVariables, renderComposeEnv, type ReleaseDigests } from './compose-env';
 import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
-import { parseProxyResponse, renderProxyConfig } from './proxy-config';
+import {
+  ACME_CA_ROOT_FILE,
+  parseProxyResponse,
+  PROXY_CONFIG_DIR,
+  PROXY_CONFIG_FILE,
+  renderProxyConfig,
+} from './proxy-config';
 import { availableReleases, imagesToDelete, retainedReleases } from './retention';
 
 export const PRODUCTION_COMPOSE_FILE = path.join(REPO_ROOT, 'infra/compose.production.yml');
@@ -18,6 +24,17 @@ const DEPLOYED_APP_ENV = 'app.env.deployed';
 
 /** Added to a step's own bound (a stop grace, a drain) for its time limit on the host. */
 const MARGIN_SECONDS = 60;
+
+/**
+ * Inodes of the proxy's client connections on the port that proxies to the API (443, or 80 with
+ * TLS off; the other one only redirects), in any state but LISTEN and TIME_WAIT, from the
+ * container's own /proc: sh and awk are what the proxy image offers.
+ */
+const proxyClientSockets = (port: 80 | 443) =>
+  `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 != "0A" && $10 ~ /^[1-9]/ && $2 ~ /:${port.toString(16).toUpperCase().padStart(4, '0')}$/ { print $10 }'`;
+/** Caddy's admin API (localhost:2019, port 07E3), which `caddy reload` talks to, is listening. */
+const PROXY_ADMIN_LISTENING =
+  'cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk \'$4 == "0A" && $2 ~ /:07E3$/ { found = 1 } END { exit !found }\'';
 
 export interface HostState {
   current: string | undefined;
@@ -108,6 +125,14 @@ export class ReleaseHost {
       '644',
     );
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
+    const { tls } = this.config.proxy;
+    if (tls.mode === 'acme' && tls.caRootFile) {
+      await this.writeFile(
+        `${this.layout.proxyConf}/${ACME_CA_ROOT_FILE}`,
+        readFileSync(tls.caRootFile, 'utf8'),
+        '644',
+      );
+    }
     await this.remote.run(
       [
         // A redeploy's app.env is the one the release was deployed with.
@@ -221,22 +246,40 @@ export class ReleaseHost {
 
   /**
    * Starts `tag`'s API beside the running one, moves the proxy to it once it is healthy, waits for
-   * nginx's previous workers to finish their requests, then stops the API of `from`.
+   * the connections the proxy had before the switch to finish their requests, then stops the API
+   * of `from`. Caddy's reload hands the listening sockets to the new configuration at once and lets
+   * the old one finish its requests, but does not wait for them: the drain is observed here.
    */
   async switchApi(tag: string, from: string | undefined): Promise<void> {
+    // The long-lived proxy is (re)created from the release's compose file: one from before Caddy
+    // would bring back an nginx that cannot read this configuration.
+    const composeFile = `${this.layout.release(tag)}/compose.yml`;
+    await this.remote.run(
+      `grep -q '^    image: caddy:' ${q(composeFile)} || { echo ${q(`release ${tag} was deployed with the nginx proxy: deploy it again (pnpm run deploy --sha <its commit> --allow-older) to switch to it with this one`)} >&2; exit 1; }`,
+    );
     await this.start(tag, 'api');
-    await this.writeFile(`${this.layout.proxyConf}/default.conf`, renderProxyConfig(tag), '644');
+    await this.writeFile(
+      `${this.layout.proxyConf}/${PROXY_CONFIG_FILE}`,
+      renderProxyConfig(tag, this.config.proxy),
+      '644',
+    );
+    const polls = this.timeouts.proxyDrain * 10;
+    const sockets = proxyClientSockets(this.config.proxy.tls.mode === 'off' ? 80 : 443);
     const reload = [
-      'old=""',
-      // The workers nginx runs now; after the reload they finish their requests and exit.
-      'for p in /proc/[0-9]*; do if [ "$(head -c 21 "$p/cmdline" 2>/dev/null)" = "nginx: worker process" ]; then old="$old ${p#/proc/}"; fi; done',
-      'nginx -t -q && nginx -s reload',
-      `i=0; while [ $i -lt ${this.timeouts.proxyDrain * 10} ]; do`,
-      '  alive=""; for pid in $old; do if [ -d "/proc/$pid" ]; then alive=1; fi; done',
-      '  if [ -z "$alive" ]; then exit 0; fi',
+      `i=0; until ${PROXY_ADMIN_LISTENING}; do`,
+      `  if [ $i -ge ${polls} ]; then echo "the proxy's admin API did not start within ${this.timeouts.proxyDrain}s" >&2; exit 1; fi`,
       '  sleep 0.1; i=$((i + 1))',
       'done',
-      `echo "nginx workers of the previous configuration still busy after ${this.timeouts.proxyDrain}s (DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS)" >&2; exit 1`,
+      `old=$(${sockets})`,
+      // Refuses an invalid configuration and keeps serving the current one.
+      `caddy reload --config ${PROXY_CONFIG_DIR}/${PROXY_CONFIG_FILE} --adapter caddyfile || exit 1`,
+      `i=0; while [ $i -lt ${polls} ]; do`,
+      `  now=" $(${sockets} | tr '\\n' ' ') "`,
+      '  busy=""; for socket in $old; do case "$now" in *" $socket "*) busy=1 ;; esac; done',
+      '  if [ -z "$busy" ]; then exit 0; fi',
+      '  sleep 0.1; i=$((i + 1))',
+      'done',
+      `echo "connections the proxy had before the switch still open after ${this.timeouts.proxyDrain}s (DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS)" >&2; exit 1`,
     ].join('\n');
     await this.remote.run(
       [
@@ -265,13 +308,46 @@ export class ReleaseHost {
     });
   }
 
+  /**
+   * `curl` of `requestPath` through the proxy as a client reaches it: over HTTPS to the first
+   * domain (at the host's own address) unless TLS is off. The release is what is checked, not the
+   * certificate, which a staging or private CA issues untrusted by the host; a certificate not yet
+   * obtained (the first deploy for a domain) is waited for.
+   */
+  proxyRequest(requestPath: string): string {
+    const { address, port, tlsPort, tls } = this.config.proxy;
+    const host = address === '0.0.0.0' ? '127.0.0.1' : address;
+    const curl = ['curl', '-sS', '-o', '/dev/null', '-D', '-', '--max-time', '10'];
+    if (tls.mode === 'off') return shellJoin([...curl, `http://${host}:${port}${requestPath}`]);
+    const domain = tls.domains[0]!;
+    const request = shellJoin([
+      ...curl,
+      '--insecure',
+      '--resolve',
+      `${domain}:${tlsPort}:${host}`,
+      `https://${domain}:${tlsPort}${requestPath}`,
+    ]);
+    const seconds = this.timeouts.certificate;
+    return [
+      `deadline=$(( $(date +%s) + ${seconds} ))`,
+      // 35: the TLS handshake failed, as it does while the proxy has no certificate for the name.
+      `until ${request}; do`,
+      '  code=$?',
+      `  if [ "$code" != 35 ] || [ "$(date +%s)" -ge "$deadline" ]; then`,
+      `    if [ "$code" = 35 ]; then echo ${q(`no certificate for ${domain} after ${seconds}s (DEPLOY_CERTIFICATE_TIMEOUT_SECONDS): does its DNS point at this host, and do ports 80 and 443 reach it? docker logs ${this.layout.proxyContainer} says why`)} >&2; fi`,
+      '    exit "$code"',
+      '  fi',
+      '  sleep 1',
+      'done',
+    ].join('\n');
+  }
+
   /** /health/ready and the smoke request through the proxy must be answered by `tag`. */
   async verify(tag: string): Promise<void> {
-    const address =
-      this.config.proxy.address === '0.0.0.0' ? '127.0.0.1' : this.config.proxy.address;
     for (const requestPath of ['/health/ready', this.config.smokePath]) {
-      const url = `http://${address}:${this.config.proxy.port}${requestPath}`;
-      const headers = await this.remote.run(`curl -sS -o /dev/null -D - --max-time 10 ${q(url)}`);
+      const headers = await this.remote.run(this.proxyRequest(requestPath), {
+        timeoutSeconds: this.timeouts.certificate + MARGIN_SECONDS,
+      });
       const response = parseProxyResponse(headers);
       if (response.status !== 200)
         throw new Error(`GET ${requestPath} through the proxy answered ${response.status}`);
