@@ -104,7 +104,11 @@ export async function runTsModule(file: string, args: string[]): Promise<string>
   return stdout;
 }
 
-/** The node arguments that run a TypeScript module of this folder (bare server, bare worker). */
-export function tsModuleArgs(file: string): string[] {
-  return [...process.execArgv, path.join(__dirname, file)];
+/**
+ * The node arguments that run a bare ceiling of this folder (an .mts module): plain node, which
+ * strips its types, with the workspace packages as built, like the API and the worker it is
+ * measured against (no TypeScript loader in the process).
+ */
+export function bareModuleArgs(file: string): string[] {
+  return [path.join(__dirname, file)];
 }

@@ -18,6 +18,32 @@ export interface WorkloadLine {
   bare_rps?: number;
   /** rps / bare_rps: how much of the framework-free ceiling the real application reaches. */
   ratio?: number;
+  bare_p99_ms?: number | null;
+  /** p99_ms / bare_p99_ms: how much longer the slowest answers take than the ceiling's. */
+  p99_ratio?: number | null;
+}
+
+/** One process's resident set in one run, in MB: before the load, its peak under it, and after. */
+export interface RssFigures {
+  idleMb: number;
+  loadMb: number;
+  afterMb: number;
+}
+
+/** The printed memory line of one process next to its bare counterpart: medians over the runs. */
+export interface RssLine {
+  rss: string;
+  bare: string;
+  runs: number;
+  idle_mb: number;
+  load_mb: number;
+  after_mb: number;
+  bare_idle_mb: number;
+  bare_load_mb: number;
+  bare_after_mb: number;
+  idle_ratio: number;
+  load_ratio: number;
+  after_ratio: number;
 }
 
 export interface TimingLine {
@@ -68,8 +94,45 @@ export function summarizeWorkload(
     const bareRps = median(bare.map((run) => run.rps));
     line.bare_rps = Math.round(bareRps);
     line.ratio = ratio(rps, bareRps);
+    if (line.p99_ms !== null) {
+      line.bare_p99_ms = medianOrNull(bare.map((run) => run.p99Ms));
+      line.p99_ratio = line.bare_p99_ms === null ? null : ratio(line.p99_ms, line.bare_p99_ms);
+    }
   }
   return line;
+}
+
+export function summarizeRss(
+  name: string,
+  runs: RssFigures[],
+  bareName: string,
+  bare: RssFigures[],
+): RssLine {
+  if (runs.length === 0 || bare.length === 0) throw new Error(`${name}: no RSS to summarize`);
+  const mb = (figures: RssFigures[], key: keyof RssFigures) =>
+    round(median(figures.map((figure) => figure[key])), 1);
+  const [idle, load, after] = (['idleMb', 'loadMb', 'afterMb'] as const).map((key) => ({
+    own: mb(runs, key),
+    bare: mb(bare, key),
+  })) as [
+    { own: number; bare: number },
+    { own: number; bare: number },
+    { own: number; bare: number },
+  ];
+  return {
+    rss: name,
+    bare: bareName,
+    runs: runs.length,
+    idle_mb: idle.own,
+    load_mb: load.own,
+    after_mb: after.own,
+    bare_idle_mb: idle.bare,
+    bare_load_mb: load.bare,
+    bare_after_mb: after.bare,
+    idle_ratio: ratio(idle.own, idle.bare),
+    load_ratio: ratio(load.own, load.bare),
+    after_ratio: ratio(after.own, after.bare),
+  };
 }
 
 export function summarizeTiming(measure: string, samples: number[]): TimingLine {
@@ -113,35 +176,36 @@ export function evaluateTarget(target: Target): TargetLine {
 export interface BenchSummary {
   workloads: WorkloadLine[];
   timings: TimingLine[];
+  rss?: RssLine[];
 }
 
-/** The issue's targets, computed from what the run measured. */
-export function benchTargets({ workloads, timings }: BenchSummary): Target[] {
+/** The HTTP workloads compared with the bare server's, and the worker's drain with the bare worker's. */
+export const HTTP_WORKLOADS = ['live', 'read', 'list', 'write'] as const;
+
+/** The issues' targets, computed from what the run measured. */
+export function benchTargets({ workloads, timings, rss = [] }: BenchSummary): Target[] {
   const workload = (name: string) => workloads.find((line) => line.workload === name);
   const timing = (name: string) => timings.find((line) => line.measure === name)?.ms ?? null;
+  const memory = (name: string) => rss.find((line) => line.rss === name);
   const appWorkloads = workloads.filter((line) => !line.workload.startsWith('bare-'));
+  const ratioTarget = (
+    name: string,
+    figure: number | null | undefined,
+    bound: Target['bound'],
+    limit: number,
+  ): Target => ({ name, figure: figure ?? null, limit, bound, unit: '' });
   return [
-    {
-      name: 'read vs bare',
-      figure: workload('read')?.ratio ?? null,
-      limit: 0.6,
-      bound: 'min',
-      unit: '',
-    },
-    {
-      name: 'write vs bare',
-      figure: workload('write')?.ratio ?? null,
-      limit: 0.5,
-      bound: 'min',
-      unit: '',
-    },
-    {
-      name: 'read p99',
-      figure: workload('read')?.p99_ms ?? null,
-      limit: 25,
-      bound: 'max',
-      unit: ' ms',
-    },
+    ...HTTP_WORKLOADS.map((name) =>
+      ratioTarget(`${name} vs bare`, workload(name)?.ratio, 'min', 0.8),
+    ),
+    ...HTTP_WORKLOADS.map((name) =>
+      ratioTarget(`${name} p99 vs bare`, workload(name)?.p99_ratio, 'max', 1.5),
+    ),
+    ratioTarget('drain vs bare', workload('drain')?.ratio, 'min', 0.9),
+    ...(['api', 'worker'] as const).flatMap((name) => [
+      ratioTarget(`${name} rss idle vs bare`, memory(name)?.idle_ratio, 'max', 1.3),
+      ratioTarget(`${name} rss after load vs bare`, memory(name)?.after_ratio, 'max', 1.3),
+    ]),
     {
       name: 'errors',
       figure:
@@ -151,11 +215,11 @@ export function benchTargets({ workloads, timings }: BenchSummary): Target[] {
       unit: '',
     },
     {
-      name: 'drain vs bare',
-      figure: workload('drain')?.ratio ?? null,
-      limit: 0.8,
-      bound: 'min',
-      unit: '',
+      name: 'read p99',
+      figure: workload('read')?.p99_ms ?? null,
+      limit: 25,
+      bound: 'max',
+      unit: ' ms',
     },
     {
       name: 'drain rate',
@@ -188,18 +252,47 @@ export function benchTargets({ workloads, timings }: BenchSummary): Target[] {
   ];
 }
 
+const dash = (value: number | null | undefined, format: (value: number) => string = String) =>
+  value === null || value === undefined ? '-' : format(value);
+const twoDecimals = (value: number) => value.toFixed(2);
+
 /** A fixed-width table of the workload lines, for people; the JSON lines are for machines. */
 export function formatTable(lines: WorkloadLine[]): string {
-  const header = ['workload', 'rps', 'p50 ms', 'p99 ms', 'errors', 'bare rps', 'ratio'];
-  const rows = lines.map((line) => [
-    line.workload,
-    `${line.rps} ${line.unit}`,
-    line.p50_ms === null ? '-' : String(line.p50_ms),
-    line.p99_ms === null ? '-' : String(line.p99_ms),
-    String(line.errors),
-    line.bare_rps === undefined ? '-' : String(line.bare_rps),
-    line.ratio === undefined ? '-' : line.ratio.toFixed(2),
-  ]);
+  return alignedTable(
+    ['workload', 'rps', 'p50 ms', 'p99 ms', 'errors', 'bare rps', 'ratio', 'bare p99', 'p99 ratio'],
+    lines.map((line) => [
+      line.workload,
+      `${line.rps} ${line.unit}`,
+      dash(line.p50_ms),
+      dash(line.p99_ms),
+      String(line.errors),
+      dash(line.bare_rps),
+      dash(line.ratio, twoDecimals),
+      dash(line.bare_p99_ms),
+      dash(line.p99_ratio, twoDecimals),
+    ]),
+  );
+}
+
+/** The memory lines as a table: each process's MB and its bare counterpart's, with the ratios. */
+export function formatRssTable(lines: RssLine[]): string {
+  return alignedTable(
+    ['rss MB', 'idle', 'load', 'after', 'bare', 'idle', 'load', 'after', 'ratios'],
+    lines.map((line) => [
+      line.rss,
+      String(line.idle_mb),
+      String(line.load_mb),
+      String(line.after_mb),
+      line.bare,
+      String(line.bare_idle_mb),
+      String(line.bare_load_mb),
+      String(line.bare_after_mb),
+      [line.idle_ratio, line.load_ratio, line.after_ratio].map(twoDecimals).join(' / '),
+    ]),
+  );
+}
+
+function alignedTable(header: string[], rows: string[][]): string {
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]!.length)),
   );

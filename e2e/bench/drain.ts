@@ -4,8 +4,10 @@ import {
   createRedisConnection,
   PROCESS_ITEM_JOB,
   processItemJobId,
+  type ItemsQueue,
 } from '@starter/queue';
 import type { Pool } from 'pg';
+import { logTail, type Service } from './bench-processes';
 import type { RunFigures } from './bench-results';
 
 const ENQUEUE_BATCH = 1_000;
@@ -19,7 +21,8 @@ export interface DrainBatch {
 
 /**
  * Inserts `jobs` pending items for a new owner and queues one process-item job each (ids and
- * names from the shared queue package) under `prefix`, with no worker running yet.
+ * names from the shared queue package) under `prefix`, in a paused queue: a worker started on it
+ * takes none of them until `releaseDrain`, so its idle memory can be read first.
  */
 export async function queueDrainBatch(
   pool: Pool,
@@ -39,9 +42,8 @@ export async function queueDrainBatch(
      SELECT id, $2, 'drain item', $3, job_id FROM unnest($1::uuid[], $4::text[]) AS t(id, job_id)`,
     [ids, ownerId, description, ids.map(processItemJobId)],
   );
-  const redis = createRedisConnection(redisUrl, 'producer');
-  const queue = createItemsQueue(redis, prefix);
-  try {
+  await withQueue(redisUrl, prefix, async (queue) => {
+    await queue.pause();
     for (let start = 0; start < ids.length; start += ENQUEUE_BATCH) {
       await queue.addBulk(
         ids.slice(start, start + ENQUEUE_BATCH).map((itemId) => ({
@@ -51,10 +53,7 @@ export async function queueDrainBatch(
         })),
       );
     }
-  } finally {
-    await queue.close();
-    redis.disconnect();
-  }
+  });
   return { ownerId, prefix, jobs };
 }
 
@@ -93,13 +92,51 @@ export async function awaitDrain(
   }
 }
 
-async function failed(redisUrl: string, batch: DrainBatch): Promise<number> {
+async function withQueue<T>(
+  redisUrl: string,
+  prefix: string,
+  use: (queue: ItemsQueue) => Promise<T>,
+): Promise<T> {
   const redis = createRedisConnection(redisUrl, 'producer');
-  const queue = createItemsQueue(redis, batch.prefix);
+  const queue = createItemsQueue(redis, prefix);
   try {
-    return (await queue.getJobCounts('failed')).failed ?? 0;
+    return await use(queue);
   } finally {
     await queue.close();
     redis.disconnect();
   }
+}
+
+/** Waits until a worker listens on the batch's queue; fails if `service` exits first. */
+export async function waitForConsumer(
+  service: Service,
+  redisUrl: string,
+  batch: DrainBatch,
+  timeoutMs = 30_000,
+): Promise<void> {
+  await withQueue(redisUrl, batch.prefix, async (queue) => {
+    const started = performance.now();
+    while ((await queue.getWorkersCount()) === 0) {
+      if (service.child.exitCode !== null || service.child.signalCode !== null) {
+        throw new Error(`${service.name} exited before it consumed:\n${logTail(service)}`);
+      }
+      if (performance.now() - started > timeoutMs) {
+        throw new Error(`${service.name} did not consume within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  });
+}
+
+/** Lets the workers take the batch's jobs. */
+export function releaseDrain(redisUrl: string, batch: DrainBatch): Promise<void> {
+  return withQueue(redisUrl, batch.prefix, (queue) => queue.resume());
+}
+
+function failed(redisUrl: string, batch: DrainBatch): Promise<number> {
+  return withQueue(
+    redisUrl,
+    batch.prefix,
+    async (queue) => (await queue.getJobCounts('failed')).failed ?? 0,
+  );
 }

@@ -1,7 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ItemsQueue } from '@starter/queue';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,13 +19,19 @@ function credentialsMatch(header: string | undefined, user: string, password: st
 
 /**
  * bull-board under /admin/queues behind HTTP Basic auth. Only registered when both credentials are
- * configured: without them the path does not exist.
+ * configured: without them the path does not exist, and bull-board is not even loaded (it is about
+ * 20 MB of the API's memory).
  */
 export async function registerQueueDashboard(
   app: NestFastifyApplication,
   queues: ItemsQueue[],
   credentials: { user: string; password: string },
 ): Promise<void> {
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+  ]);
   const serverAdapter = new FastifyAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
   await app.register(

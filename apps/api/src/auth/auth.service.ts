@@ -50,7 +50,7 @@ export class AuthService {
           'Incorrect email or password',
         );
       }
-      return { access_token: await this.tokens.sign(user.id), token_type: 'bearer' };
+      return { access_token: this.tokens.sign(user.id), token_type: 'bearer' };
     });
   }
 }

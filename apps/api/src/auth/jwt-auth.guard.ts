@@ -5,10 +5,9 @@ import {
   Inject,
   Injectable,
 } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { User } from '@starter/db';
+import { runPrepared, type PreparedStatement } from '@starter/db';
 import type { FastifyRequest } from 'fastify';
-import { Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ApiError } from '../common/api-error';
 import { isUuid } from '../common/uuid';
 import { AccessTokens } from './access-tokens.service';
@@ -18,6 +17,12 @@ export type AuthenticatedRequest = FastifyRequest & { user: UserView };
 
 // RFC 6750: exactly the scheme, one space and a token68; anything around it is refused.
 const BEARER = /^Bearer ([\w.~+/-]+=*)$/i;
+
+// Every authenticated request runs this.
+const USER_BY_ID: PreparedStatement = {
+  name: 'api-user-by-id',
+  text: 'SELECT id, email FROM users WHERE id = $1',
+};
 
 const unauthorized = (message: string) =>
   new ApiError(HttpStatus.UNAUTHORIZED, 'unauthorized', message, undefined, {
@@ -29,7 +34,7 @@ const unauthorized = (message: string) =>
 export class JwtAuthGuard implements CanActivate {
   constructor(
     @Inject(AccessTokens) private readonly tokens: AccessTokens,
-    @InjectRepository(User) private readonly users: Repository<User>,
+    @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -38,13 +43,12 @@ export class JwtAuthGuard implements CanActivate {
     if (!token) throw unauthorized('Missing bearer token');
     let subject: unknown;
     try {
-      subject = await this.tokens.verify(token);
+      subject = this.tokens.verify(token);
     } catch {
       throw unauthorized('Invalid or expired token');
     }
-    // Every authenticated request runs this; plain SQL skips TypeORM's per-call query building.
     const [user] = isUuid(subject)
-      ? await this.users.query<UserView[]>('SELECT id, email FROM users WHERE id = $1', [subject])
+      ? (await runPrepared<UserView>(this.dataSource, USER_BY_ID, [subject])).rows
       : [];
     if (!user) throw unauthorized('Invalid or expired token');
     request.user = { id: user.id, email: user.email };

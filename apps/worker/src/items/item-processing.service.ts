@@ -1,9 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ItemRow as DbItemRow } from '@starter/db';
+import { runPrepared, type ItemRow as DbItemRow, type PreparedStatement } from '@starter/db';
 import type { ProcessItemResult } from '@starter/queue';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '../infrastructure/database.provider';
 import { countWords, descriptionChecksum } from './item-digest';
+
+// Every job runs these: prepared statements, without TypeORM's query runner.
+const LOAD_ITEM: PreparedStatement = {
+  name: 'worker-load-item',
+  text: 'SELECT title, description, status, word_count, checksum FROM items WHERE id = $1',
+};
+const MARK_DONE: PreparedStatement = {
+  name: 'worker-mark-done',
+  text: `UPDATE items SET status = 'done', word_count = $2, checksum = $3, processed_at = now()
+         WHERE id = $1 AND status <> 'done'`,
+};
 
 /** A failure reason is an error message; a stack or a driver's dump is cut here. */
 const FAILURE_REASON_MAX_LENGTH = 1_000;
@@ -24,13 +35,12 @@ export class ItemProcessingService {
 
     const wordCount = countWords(item.title, item.description);
     const checksum = descriptionChecksum(item.description);
-    // For UPDATE, TypeORM answers [rows, affected row count].
-    const [, affected] = await this.dataSource.query<[unknown[], number]>(
-      `UPDATE items SET status = 'done', word_count = $2, checksum = $3, processed_at = now()
-       WHERE id = $1 AND status <> 'done'`,
-      [itemId, wordCount, checksum],
-    );
-    if (affected === 1) {
+    const { rowCount } = await runPrepared(this.dataSource, MARK_DONE, [
+      itemId,
+      wordCount,
+      checksum,
+    ]);
+    if (rowCount === 1) {
       return { outcome: 'processed', item_id: itemId, word_count: wordCount, checksum };
     }
     // Another run got there first, or the item was deleted since it was read.
@@ -52,13 +62,8 @@ export class ItemProcessingService {
     return affected === 1;
   }
 
-  // Plain SQL: this runs for every job, and TypeORM's query building was a fifth of its CPU.
   private async load(itemId: string): Promise<ItemRow | undefined> {
-    const [item] = await this.dataSource.query<ItemRow[]>(
-      'SELECT title, description, status, word_count, checksum FROM items WHERE id = $1',
-      [itemId],
-    );
-    return item;
+    return (await runPrepared<ItemRow>(this.dataSource, LOAD_ITEM, [itemId])).rows[0];
   }
 }
 

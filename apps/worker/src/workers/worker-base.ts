@@ -81,7 +81,8 @@ export abstract class WorkerBase<Payload, Result>
         // A malformed payload fails the same way on every attempt: fail the job now.
         throw new UnrecoverableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
       }
-      this.jobLogger(job).debug('job started');
+      // A child logger per job only where the line is written.
+      if (this.deps.logger.isLevelEnabled('debug')) this.jobLogger(job).debug('job started');
       if (this.deps.config.testJobDelayMs > 0) await sleep(this.deps.config.testJobDelayMs);
       const result = await this.handle(parsed.data, job);
       this.observe(started, 'success');

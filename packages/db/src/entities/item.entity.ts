@@ -60,7 +60,7 @@ export class Item {
   createdAt!: Date;
 }
 
-/** A row of `items` as PostgreSQL returns it (SELECT * FROM items). */
+/** A row of `items` as PostgreSQL returns it (its ITEM_ROW_COLUMNS). */
 export interface ItemRow {
   id: string;
   owner_id: string;
@@ -74,6 +74,11 @@ export interface ItemRow {
   failure_reason: string | null;
   created_at: Date;
 }
+
+/** The columns of an ItemRow, for statements that read whole items (listed: see PreparedStatement). */
+export const ITEM_ROW_COLUMNS =
+  'id, owner_id, title, description, status, word_count, checksum, processed_at, job_id, ' +
+  'failure_reason, created_at';
 
 /** For hot paths that read items with plain SQL instead of TypeORM's query building. */
 export function itemFromRow(row: ItemRow): Item {

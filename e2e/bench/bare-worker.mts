@@ -5,13 +5,23 @@ import { Pool } from 'pg';
 
 /**
  * The benchmark's ceiling for `drain`: a plain BullMQ worker running the same SQL as the worker's
- * process-item job (read the item, compute its word count and checksum, one conditional UPDATE),
- * without Nest, TypeORM, payload validation, metrics or logging.
+ * process-item job (read the item, compute its word count and checksum, one conditional UPDATE)
+ * as named prepared statements, without Nest, TypeORM, payload validation, metrics or logging.
  */
 const env = (name: string): string => {
   const value = process.env[name];
   if (!value) throw new Error(`bare worker: ${name} is not set`);
   return value;
+};
+
+const ITEM_BY_ID = {
+  name: 'bare-item-by-id',
+  text: 'SELECT title, description, status FROM items WHERE id = $1',
+};
+const MARK_DONE = {
+  name: 'bare-mark-done',
+  text: `UPDATE items SET status = 'done', word_count = $2, checksum = $3, processed_at = now()
+         WHERE id = $1 AND status <> 'done'`,
 };
 
 interface ItemRow {
@@ -29,7 +39,7 @@ async function main(): Promise<void> {
     PROCESS_ITEM_QUEUE,
     async (job) => {
       const { itemId } = job.data;
-      const { rows } = await pool.query<ItemRow>('SELECT * FROM items WHERE id = $1', [itemId]);
+      const { rows } = await pool.query<ItemRow>({ ...ITEM_BY_ID, values: [itemId] });
       const item = rows[0];
       if (!item || item.status === 'done') return;
       const text = `${item.title} ${item.description ?? ''}`.trim();
@@ -37,11 +47,7 @@ async function main(): Promise<void> {
       const checksum = createHash('sha256')
         .update(item.description ?? '', 'utf8')
         .digest('hex');
-      await pool.query(
-        `UPDATE items SET status = 'done', word_count = $2, checksum = $3, processed_at = now()
-         WHERE id = $1 AND status <> 'done'`,
-        [itemId, wordCount, checksum],
-      );
+      await pool.query({ ...MARK_DONE, values: [itemId, wordCount, checksum] });
     },
     {
       connection: createRedisConnection(env('REDIS_URL'), 'worker'),
