@@ -51,6 +51,15 @@ export const registryEnvSchema = z
 /** Everything `deploy`, `rollback`, `deploy:status` and `deploy:unlock` need. */
 export const deployEnvSchema = z
   .object({
+    /**
+     * The environment (staging, production, …) these settings belong to; set by `--env NAME` from
+     * infra/environments.json. Unset: the one environment the DEPLOY_* variables describe.
+     */
+    DEPLOY_ENVIRONMENT: name.optional(),
+    /** The app's public URL (the staging checks' target); default http://DEPLOY_HOST[:port]. */
+    DEPLOY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    /** How long a release must have run healthy on the source before `promote` takes it. */
+    DEPLOY_PROMOTE_BAKE_SECONDS: z.coerce.number().int().min(0).default(600),
     DEPLOY_APP: name.default('starter'),
     DEPLOY_HOST: z.string().min(1),
     DEPLOY_USER: z.string().min(1).default('deploy'),
@@ -117,6 +126,12 @@ export const deployEnvSchema = z
     }
   })
   .transform((env) => ({
+    environment: env.DEPLOY_ENVIRONMENT,
+    url: (
+      env.DEPLOY_URL ??
+      `http://${env.DEPLOY_HOST}${env.DEPLOY_PROXY_PORT === 80 ? '' : `:${env.DEPLOY_PROXY_PORT}`}`
+    ).replace(/\/$/, ''),
+    promoteBakeSeconds: env.DEPLOY_PROMOTE_BAKE_SECONDS,
     app: env.DEPLOY_APP,
     ssh: {
       host: env.DEPLOY_HOST,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { IMAGES, imageReference, type ImageName } from '@starter/config';
-import { parseVerbArgs, runMain } from '../lib/cli';
+import { ENVIRONMENT_OPTION, ENVIRONMENT_USAGE, parseVerbArgs, runMain } from '../lib/cli';
 import { checkReleaseOrder, refuseDirty, resolveReleaseTag } from '../lib/git';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRegistry } from '../lib/registry';
@@ -17,7 +17,7 @@ import { runReleaseFlow, STEP } from './release-flow';
 
 export const verb = {
   usage:
-    'pnpm run deploy [--sha <sha>] [--allow-dirty] [--allow-older] [--context <dir>] [--dry-run]',
+    'pnpm run deploy [--env <name>] [--sha <sha>] [--allow-dirty] [--allow-older] [--context <dir>] [--dry-run]',
   description: [
     'Deploys a pushed release (default: HEAD) to the host in DEPLOY_HOST: preflight, lock, upload,',
     'pull, start PostgreSQL and Redis unless DEPLOY_DATA_SERVICES=external (left alone when unchanged),',
@@ -32,18 +32,20 @@ export const verb = {
     '                  to go back to a retained release, pnpm rollback is the way',
     '  --context <dir>  the checkout the release was built from (its history orders releases);',
     '                  default: this repo',
+    ENVIRONMENT_USAGE,
   ].join('\n'),
   options: {
     sha: { type: 'string' },
     'allow-dirty': { type: 'boolean', default: false },
     'allow-older': { type: 'boolean', default: false },
     context: { type: 'string' },
+    ...ENVIRONMENT_OPTION,
   },
 } as const;
 
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
-  const config = loadDeployConfig();
+  const config = loadDeployConfig(args.env);
   const checkout = path.resolve(args.context ?? REPO_ROOT);
   const tag = await resolveReleaseTag(args.sha, checkout);
   refuseDirty(tag, args['allow-dirty'], 'deploy');

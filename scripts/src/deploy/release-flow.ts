@@ -113,6 +113,7 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
       formatAuditLine({
         actor,
         action,
+        ...(config.environment ? { env: config.environment } : {}),
         release: context.tag,
         result,
         ...extra,
