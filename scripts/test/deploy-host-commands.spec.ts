@@ -13,7 +13,12 @@ const config: DeployConfig = {
   }),
 };
 
-const DIGESTS = { api: `sha256:${'a'.repeat(64)}`, worker: `sha256:${'b'.repeat(64)}` };
+const MANIFEST = {
+  tag: 'bbbbbbbbbbbb',
+  commit: 'b'.repeat(40),
+  digests: { api: `sha256:${'a'.repeat(64)}`, worker: `sha256:${'b'.repeat(64)}` },
+  built: '2026-01-01T00:00:00Z',
+};
 
 /** Records the scripts a ReleaseHost sends to the host (which answers nothing). */
 function recordingHost() {
@@ -32,7 +37,7 @@ function recordingHost() {
 describe('the commands a deploy, a rollback or a failed release run on the host', () => {
   it('never take down, recreate or remove volumes of the long-lived project', async () => {
     const { host, scripts } = recordingHost();
-    await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", DIGESTS);
+    await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", MANIFEST);
     await host.startDataServices('bbbbbbbbbbbb', "POSTGRES_PASSWORD='x'\n");
     await host.switchApi('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
     await host.replaceWorker('bbbbbbbbbbbb', 'aaaaaaaaaaaa');

@@ -34,6 +34,10 @@ export const registryEnvSchema = z
       .regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with /')
       .default(''),
     AWS_REGION: z.string().min(1).optional(),
+    /** Set by GitHub Actions: the release manifest and the deploy lock name the workflow run. */
+    GITHUB_SERVER_URL: z.string().min(1).optional(),
+    GITHUB_REPOSITORY: z.string().min(1).optional(),
+    GITHUB_RUN_ID: z.string().min(1).optional(),
   })
   .transform((env) => {
     const ecr = ECR_REGISTRY.exec(env.DEPLOY_REGISTRY);
@@ -45,6 +49,10 @@ export const registryEnvSchema = z
         api: `${env.DEPLOY_REPOSITORY_PREFIX}${IMAGES.api.repository}`,
         worker: `${env.DEPLOY_REPOSITORY_PREFIX}${IMAGES.worker.repository}`,
       } satisfies Record<ImageName, string>,
+      ciRun:
+        env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+          ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+          : undefined,
     };
   });
 
@@ -100,10 +108,6 @@ export const deployEnvSchema = z
     DEPLOY_MIGRATE_TIMEOUT_SECONDS: positiveInt.default(900),
     /** How long the proxy's previous workers may take to finish their requests after the switch. */
     DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS: positiveInt.default(60),
-    /** Set by GitHub Actions: the lock names the workflow run holding it. */
-    GITHUB_SERVER_URL: z.string().min(1).optional(),
-    GITHUB_REPOSITORY: z.string().min(1).optional(),
-    GITHUB_RUN_ID: z.string().min(1).optional(),
     DEPLOY_REGISTRY_USERNAME: z.string().min(1).optional(),
     DEPLOY_REGISTRY_PASSWORD: z.string().min(1).optional(),
   })
@@ -161,10 +165,6 @@ export const deployEnvSchema = z
       migrate: env.DEPLOY_MIGRATE_TIMEOUT_SECONDS,
       proxyDrain: env.DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS,
     },
-    ciRun:
-      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined,
     registryCredentials:
       env.DEPLOY_REGISTRY_USERNAME && env.DEPLOY_REGISTRY_PASSWORD
         ? { username: env.DEPLOY_REGISTRY_USERNAME, password: env.DEPLOY_REGISTRY_PASSWORD }

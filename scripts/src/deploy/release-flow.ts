@@ -49,7 +49,7 @@ export interface ReleaseContext {
 }
 
 export interface FlowOptions {
-  action: 'deploy' | 'rollback';
+  action: 'deploy' | 'rollback' | 'promote';
   /** The release to put live, given the host's state. */
   target: (state: HostState) => string;
   config: DeployConfig;

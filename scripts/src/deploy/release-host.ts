@@ -5,6 +5,7 @@ import type { RegistryCredentials } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { shellJoin, shellQuote as q } from '../lib/shell-quote';
 import type { Remote } from '../lib/ssh';
+import type { ReleaseManifest } from '../release/release-manifest';
 import { composeVariables, renderComposeEnv, type ReleaseDigests } from './compose-env';
 import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
@@ -94,9 +95,10 @@ export class ReleaseHost {
     );
   }
 
-  /** The release's compose file, its variables and the app environment (mode 0600). */
-  async upload(tag: string, appEnvFile: string, digests: ReleaseDigests): Promise<void> {
+  /** The release's compose file, its variables, its manifest and the app environment (mode 0600). */
+  async upload(tag: string, appEnvFile: string, manifest: ReleaseManifest): Promise<void> {
     const release = this.layout.release(tag);
+    const { digests } = manifest;
     await this.writeFile(
       `${release}/compose.yml`,
       readFileSync(PRODUCTION_COMPOSE_FILE, 'utf8'),
@@ -105,6 +107,11 @@ export class ReleaseHost {
     await this.writeFile(
       `${release}/compose.env`,
       renderComposeEnv(composeVariables(this.config, this.layout, tag, digests)),
+      '644',
+    );
+    await this.writeFile(
+      this.layout.manifest(tag),
+      `${JSON.stringify(manifest, null, 2)}\n`,
       '644',
     );
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
