@@ -5,7 +5,8 @@ import type { RegistryCredentials } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { shellJoin, shellQuote as q } from '../lib/shell-quote';
 import type { Remote } from '../lib/ssh';
-import type { ReleaseManifest } from '../release/release-manifest';
+import { releaseManifestSchema, type ReleaseManifest } from '../release/release-manifest';
+import { parseAuditLog, type AuditEntry } from './audit-log';
 import { composeVariables, renderComposeEnv, type ReleaseDigests } from './compose-env';
 import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
@@ -301,6 +302,42 @@ export class ReleaseHost {
         `printf '%s\\n' ${q(tag)} >> ${q(history)}`,
       ].join('\n'),
     );
+  }
+
+  /** The audit log, oldest first: what promotions read to know what ran here, and how. */
+  async auditLog(): Promise<AuditEntry[]> {
+    return parseAuditLog(await this.remote.run(`cat ${q(this.layout.audit)} 2>/dev/null || true`));
+  }
+
+  /** The release manifest `tag` was deployed from, while its files are retained here. */
+  async recordedManifest(tag: string): Promise<ReleaseManifest | undefined> {
+    const file = this.layout.manifest(tag);
+    const text = await this.remote.run(`cat ${q(file)} 2>/dev/null || true`);
+    if (!text.trim()) return undefined;
+    const parsed = releaseManifestSchema.safeParse(JSON.parse(text));
+    if (!parsed.success || parsed.data.tag !== tag) {
+      throw new Error(
+        `${file} on ${this.remote.destination} is not the release manifest of ${tag}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** `<state> <health>` of each service of `tag`, e.g. `running healthy`; `missing` without one. */
+  async serviceHealth(tag: string): Promise<Record<ImageName, string>> {
+    const services = Object.keys(this.config.repositories) as ImageName[];
+    const output = await this.remote.run(
+      services
+        .map(
+          (service) =>
+            `id=$(${this.compose(tag)} ps -q ${service} 2>/dev/null || true); if [ -z "$id" ]; then echo missing; else docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id"; fi`,
+        )
+        .join('\n'),
+    );
+    const lines = output.split('\n');
+    return Object.fromEntries(
+      services.map((service, index) => [service, lines[index]?.trim() ?? 'missing']),
+    ) as Record<ImageName, string>;
   }
 
   async audit(line: string): Promise<void> {
