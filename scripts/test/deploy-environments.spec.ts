@@ -34,8 +34,13 @@ describe('environments', () => {
   it('the default file defines staging and production as two apps that can share one host', () => {
     const environments = readEnvironments(ENVIRONMENTS_FILE);
     expect(Object.keys(environments)).toEqual(['staging', 'production']);
+    // Production is what the DEPLOY_* variables say, as without --env.
     const [staging, production] = ['staging', 'production'].map((name) =>
-      loadEnv(deployEnvSchema, { ...SHARED, ...environmentVariables(environments, name) }),
+      loadEnv(deployEnvSchema, {
+        ...SHARED,
+        DEPLOY_SSM_PATH: '/starter/production/',
+        ...environmentVariables(environments, name),
+      }),
     );
     expect(staging!.ssh.host).toBe(production!.ssh.host);
     expect([staging!.environment, staging!.app, staging!.dir, staging!.proxy.port]).toEqual([

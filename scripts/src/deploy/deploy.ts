@@ -13,6 +13,7 @@ import {
   type CheckedEnvironment,
 } from './app-environment';
 import type { ReleaseDigests } from './compose-env';
+import { clearReleaseRecord, writeReleaseRecord, type ReleaseRecord } from './release-record';
 import { runReleaseFlow, STEP, type ReleaseContext } from './release-flow';
 import type { Step } from '../lib/steps';
 import {
@@ -78,6 +79,8 @@ export interface DeployOptions {
   checks?: (context: ReleaseContext) => Step[];
   /** The digests the release must have (a promotion's: those the source runs). */
   expectedDigests?: () => ReleaseDigests;
+  /** A promotion's source, for the run's summary. */
+  promotedFrom?: () => ReleaseRecord['promotedFrom'];
 }
 
 /**
@@ -92,6 +95,7 @@ export async function runDeploy(options: DeployOptions): Promise<void> {
   let environment: CheckedEnvironment | undefined;
   let manifest: ReleaseManifest | undefined;
   const pulledDigests = (): ReleaseDigests => loadedBy(manifest, STEP.preflight).digests;
+  if (!options.dryRun) clearReleaseRecord();
 
   await runReleaseFlow({
     action: options.action,
@@ -124,6 +128,13 @@ export async function runDeploy(options: DeployOptions): Promise<void> {
             );
           }
           checkDigests(manifest, tagged as ReleaseDigests, 'the registry');
+          writeReleaseRecord({
+            environment: config.environment,
+            tag,
+            commit: manifest.commit,
+            digests: manifest.digests,
+            ...(options.promotedFrom ? { promotedFrom: options.promotedFrom() } : {}),
+          });
           process.stdout.write(
             `  manifest: ${manifest.commit}, built ${manifest.built}${manifest.ciRun ? ` by ${manifest.ciRun}` : ''}\n`,
           );

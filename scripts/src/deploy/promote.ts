@@ -9,7 +9,13 @@ import { createRemote } from '../lib/ssh';
 import { runSteps } from '../lib/steps';
 import type { ReleaseManifest } from '../release/release-manifest';
 import { runDeploy } from './deploy';
-import { promotionRefusals, secondsUntilBaked, sourceRecord, type Refusal } from './promotion';
+import {
+  promotionRefusals,
+  secondsUntilBaked,
+  sourceRecord,
+  type Refusal,
+  type SourceRecord,
+} from './promotion';
 import { ReleaseHost } from './release-host';
 
 export const verb = {
@@ -53,7 +59,12 @@ async function assessSource(
   source: string,
   sha: string | undefined,
   bakeSeconds: number,
-): Promise<{ tag: string; manifest: ReleaseManifest | undefined; refusals: Refusal[] }> {
+): Promise<{
+  tag: string;
+  record: SourceRecord | undefined;
+  manifest: ReleaseManifest | undefined;
+  refusals: Refusal[];
+}> {
   const state = await host.readState();
   const tag = sha ? (isDirtyTag(sha) ? sha : commitTag(sha)) : state.current;
   if (!tag) throw new Error(`${source} has no live release to promote`);
@@ -82,7 +93,7 @@ async function assessSource(
       overridable: false,
     });
   }
-  return { tag, manifest, refusals };
+  return { tag, record, manifest, refusals };
 }
 
 runMain(module, async () => {
@@ -117,8 +128,7 @@ runMain(module, async () => {
                 refusals.length > 0 &&
                 refusals.every((refusal) => BAKE_REFUSAL.test(refusal.reason));
               if (!waitable) break;
-              const record = sourceRecord(await host.auditLog(), assessed.tag, new Date());
-              const seconds = record ? secondsUntilBaked(record, bakeSeconds) : 0;
+              const seconds = assessed.record ? secondsUntilBaked(assessed.record, bakeSeconds) : 0;
               if (seconds === 0) break;
               process.stdout.write(`  waiting ${seconds}s for the bake time (--wait)\n`);
               await sleep(seconds * 1000);
@@ -149,6 +159,13 @@ runMain(module, async () => {
     allowOlder: false,
     dryRun: args.dryRun,
     expectedDigests: () => assessed!.manifest!.digests,
+    promotedFrom: () => ({
+      environment: args.from!,
+      liveSince: assessed!.record!.liveSince.toISOString(),
+      checks: assessed!.record!.checks
+        ? `${assessed!.record!.checks.result} at ${assessed!.record!.checks.time}`
+        : 'none',
+    }),
     checks: (context) => [
       {
         name: 'promotion',
