@@ -44,13 +44,13 @@ export function sourceRecord(
   const liveSince = new Date(wentLive[index]!.time);
   const replacedBy = wentLive.slice(index + 1).find((entry) => entry.release !== release);
   const liveUntil = replacedBy ? new Date(replacedBy.time) : undefined;
+  // Checks record the live release, so those of this release after liveSince are this stretch's.
   const checks = entries
     .filter(
       (entry) =>
         entry.action === CHECKS_ACTION &&
         entry.release === release &&
-        new Date(entry.time) >= liveSince &&
-        (!liveUntil || new Date(entry.time) <= liveUntil),
+        new Date(entry.time) >= liveSince,
     )
     .at(-1);
   return {
