@@ -1,4 +1,4 @@
-import { formatSeconds, runSteps, StepFailedError } from '../lib/steps';
+import { formatSeconds, runSteps, StepFailedError, type Step } from '../lib/steps';
 import { ENVIRONMENT_OPTION, ENVIRONMENT_USAGE, parseVerbArgs, runMain } from '../lib/cli';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRemote } from '../lib/ssh';
@@ -26,51 +26,45 @@ runMain(module, async () => {
   const args = parseVerbArgs(verb);
   const config = loadDeployConfig(args.env);
   const url = (args.url ?? config.url).replace(/\/$/, '');
-  const plan = SMOKE_CHECKS.map((check) => ({
-    name: check.name,
-    plan: `against ${url}`,
-    run: () => Promise.resolve(),
-  }));
+  const context = smokeContext(url);
+  let current: string | undefined;
+  const steps: Step[] = [
+    {
+      name: 'the live release answers',
+      plan: `GET /health/ready at ${url} answered (X-Release) by the release ${config.dir}/current names`,
+      run: async () => {
+        const { headers } = await context.request('GET', '/health/ready', 200);
+        const release = headers.get('x-release');
+        if (release !== current) {
+          throw new Error(
+            `${url} is answered by release ${release ?? '(no X-Release header)'}, not by the live ${current}`,
+          );
+        }
+      },
+    },
+    ...SMOKE_CHECKS.map((check) => ({
+      name: check.name,
+      plan: `against ${url}`,
+      run: () => check.run(context),
+    })),
+  ];
   if (args.dryRun) {
     process.stdout.write(
       `[dry-run] would read the live release on ${config.ssh.user}@${config.ssh.host} (${config.dir}/current), run the checks, append action=${CHECKS_ACTION} to ${config.dir}/audit.log\n`,
     );
-    await runSteps(plan, { dryRun: true });
+    await runSteps(steps, { dryRun: true });
     return;
   }
   const remote = createRemote(config.ssh);
   try {
     const host = new ReleaseHost(remote, config);
-    const { current } = await host.readState();
+    current = (await host.readState()).current;
     if (!current) throw new Error(`nothing is live on ${remote.destination}: deploy first`);
     process.stdout.write(`Checking ${current} at ${url}\n`);
-    const context = smokeContext(url);
     const started = performance.now();
     let failed: StepFailedError | undefined;
     try {
-      await runSteps(
-        [
-          {
-            name: 'the live release answers',
-            plan: `GET /health/ready at ${url} answered by ${current}`,
-            run: async () => {
-              const { headers } = await context.request('GET', '/health/ready', 200);
-              const release = headers.get('x-release');
-              if (release !== current) {
-                throw new Error(
-                  `${url} is answered by release ${release ?? '(no X-Release header)'}, not by the live ${current}`,
-                );
-              }
-            },
-          },
-          ...SMOKE_CHECKS.map((check) => ({
-            name: check.name,
-            plan: `against ${url}`,
-            run: () => check.run(context),
-          })),
-        ],
-        { dryRun: false },
-      );
+      await runSteps(steps, { dryRun: false });
     } catch (error) {
       if (!(error instanceof StepFailedError)) throw error;
       failed = error;
@@ -88,10 +82,10 @@ runMain(module, async () => {
       }),
     );
     if (failed)
-      throw new Error(`the checks of ${current} failed at "${failed.step}": ${failed.message}`);
-    process.stdout.write(
-      `All ${SMOKE_CHECKS.length + 1} checks of ${current} passed; recorded on the host\n`,
-    );
+      throw new Error(
+        `the checks of ${current} failed at "${failed.step}": ${failed.cause instanceof Error ? failed.cause.message : String(failed.cause)}`,
+      );
+    process.stdout.write(`All ${steps.length} checks of ${current} passed; recorded on the host\n`);
   } finally {
     remote.close();
   }
