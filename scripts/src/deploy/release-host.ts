@@ -407,6 +407,12 @@ export class ReleaseHost {
       [
         `echo "current:  ${current ?? '(none)'}"`,
         `echo "previous: ${previous ?? '(none)'}"`,
+        ...(current
+          ? [
+              `echo; echo "release manifest of ${current} (what it was deployed from):"`,
+              `if [ -r ${q(this.layout.manifest(current))} ]; then sed 's/^/  /' ${q(this.layout.manifest(current))}; else echo '  (none: deployed before release manifests)'; fi`,
+            ]
+          : []),
         'echo; echo containers:',
         ...projects.map(
           (project) =>

@@ -6,7 +6,8 @@ import { ReleaseHost } from './release-host';
 export const verb = {
   usage: 'pnpm deploy:status [--env <name>] [--dry-run]',
   description: [
-    'Prints the live and previous release, the containers and their health, the deploy lock and the last audit lines.',
+    'Prints the live and previous release, the release manifest the live one was deployed from (commit,',
+    'digests, build, CI run), the containers and their health, the deploy lock and the last audit lines.',
     '',
     ENVIRONMENT_USAGE,
   ].join('\n'),
