@@ -185,6 +185,8 @@ describe('infra/aws/stack.yaml', () => {
         'ecr:GetAuthorizationToken',
         'ecr:BatchCheckLayerAvailability',
         'ecr:BatchGetImage',
+        // Reads the release manifest back (its config blob) after recording it.
+        'ecr:GetDownloadUrlForLayer',
         ...PUSH_ACTIONS,
       ].sort(),
     );
