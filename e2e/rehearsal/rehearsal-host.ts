@@ -9,6 +9,8 @@ export interface FixtureRelease {
   name: string;
   healthFail?: boolean;
   migrateFail?: boolean;
+  /** Its items never get done: the staging checks fail. */
+  checksFail?: boolean;
 }
 
 /**

@@ -1,27 +1,62 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { $ } from 'zx';
 import type { RehearsalStack } from '../rehearsal/stack';
 import type { ReplayFixture } from './replay';
 
 export interface RehearsalDeployment {
   fixture: ReplayFixture;
+  /** The production app; staging's is `<app>-staging`. */
   app: string;
   ssmPath: string;
+  stagingSsmPath: string;
+  stagingUrl: string;
   repositories: string[];
 }
 
 /**
  * The repository variables, environment secrets and SSM parameters a user sets up (README,
- * Deploying), pointing at a rehearsal stack instead of AWS: its registry, its SSH host, its proxy.
+ * Deploying), pointing at a rehearsal stack instead of AWS: its registry, its SSH host, its proxy;
+ * staging beside production on that host, on `stagingPort`, as infra/environments.json's shape in
+ * `scratch`.
  */
-export function rehearsalDeployment(stack: RehearsalStack, id: string): RehearsalDeployment {
+export function rehearsalDeployment(
+  stack: RehearsalStack,
+  id: string,
+  stagingPort: number,
+  scratch: string,
+): RehearsalDeployment {
   const app = `replay-${id}`;
   const ssmPath = `/${app}/production/`;
+  const stagingSsmPath = `/${app}/staging/`;
+  const stagingUrl = `http://127.0.0.1:${stagingPort}`;
+  const environmentsFile = path.join(scratch, 'environments.json');
+  writeFileSync(
+    environmentsFile,
+    JSON.stringify({
+      staging: {
+        app: `${app}-staging`,
+        ssmPath: stagingSsmPath,
+        settings: {
+          DEPLOY_DIR: `${stack.deployDir}/staging`,
+          DEPLOY_PROXY_PORT: String(stagingPort),
+        },
+      },
+      production: {},
+    }),
+  );
+  const appSettings = (prefix: string) => ({
+    [`${prefix}DATABASE_URL`]: `postgres://app:${randomBytes(12).toString('hex')}@postgres:5432/app`,
+    [`${prefix}REDIS_URL`]: 'redis://redis:6379',
+    [`${prefix}JWT_SECRET`]: randomBytes(24).toString('hex'),
+  });
   const repositoryPrefix = `replay/${id}/`;
   return {
     app,
     ssmPath,
+    stagingSsmPath,
+    stagingUrl,
     repositories: ['starter-api', 'starter-worker'].map(
       (name) => `${stack.registry}/${repositoryPrefix}${name}`,
     ),
@@ -38,19 +73,19 @@ export function rehearsalDeployment(stack: RehearsalStack, id: string): Rehearsa
         DEPLOY_USER: stack.ssh.user,
         DEPLOY_APP: app,
         APP_URL: stack.proxyUrl,
+        STAGING_URL: stagingUrl,
+        // Long enough for --wait to wait, short enough for a story.
+        DEPLOY_PROMOTE_BAKE_SECONDS: '3',
       },
       secrets: {
         DEPLOY_SSH_PRIVATE_KEY: readFileSync(stack.ssh.keyPath, 'utf8').trimEnd(),
         DEPLOY_KNOWN_HOSTS: readFileSync(stack.ssh.knownHostsFile, 'utf8').trimEnd(),
       },
-      ssmParameters: {
-        [`${ssmPath}DATABASE_URL`]: `postgres://app:${randomBytes(12).toString('hex')}@postgres:5432/app`,
-        [`${ssmPath}REDIS_URL`]: 'redis://redis:6379',
-        [`${ssmPath}JWT_SECRET`]: randomBytes(24).toString('hex'),
-      },
+      ssmParameters: { ...appSettings(ssmPath), ...appSettings(stagingSsmPath) },
       // The workflows pass no DEPLOY_DIR or proxy port (production uses the defaults, /srv/<app>
       // and 80); a rehearsal host needs its own, set on the runner as a self-hosted runner's .env.
       runnerEnv: {
+        DEPLOY_ENVIRONMENTS_FILE: environmentsFile,
         DEPLOY_DIR: stack.deployDir,
         DEPLOY_PROXY_PORT: String(stack.proxyPort),
         DEPLOY_PROXY_ADDRESS: '127.0.0.1',
@@ -66,8 +101,18 @@ export async function removeDeployment(
   deployment: RehearsalDeployment,
   tags: string[],
 ): Promise<void> {
+  for (const app of [deployment.app, `${deployment.app}-staging`]) {
+    await removeApp(app, tags);
+  }
+  const images = deployment.repositories.flatMap((repository) =>
+    tags.flatMap((tag) => [`${repository}:${tag}`, `${repository}:manifest-${tag}`]),
+  );
+  await $({ quiet: true, nothrow: true })`docker image rm ${images}`;
+}
+
+async function removeApp(app: string, tags: string[]): Promise<void> {
   const quiet = $({ quiet: true, nothrow: true });
-  const projects = [deployment.app, ...tags.map((tag) => `${deployment.app}-${tag}`)];
+  const projects = [app, ...tags.map((tag) => `${app}-${tag}`)];
   for (const project of projects) {
     const ids = (
       await quiet`docker ps -aq --filter ${`label=com.docker.compose.project=${project}`}`
@@ -77,10 +122,6 @@ export async function removeDeployment(
     if (ids.length) await quiet`docker rm -f -v ${ids}`;
     await quiet`docker network rm ${`${project}_default`}`;
   }
-  await quiet`docker volume rm ${`${deployment.app}_postgres-data`} ${`${deployment.app}_redis-data`}`;
-  await quiet`docker network rm ${`${deployment.app}-edge`} ${`${deployment.app}-data`}`;
-  const images = deployment.repositories.flatMap((repository) =>
-    tags.map((tag) => `${repository}:${tag}`),
-  );
-  await quiet`docker image rm ${images}`;
+  await quiet`docker volume rm ${`${app}_postgres-data`} ${`${app}_redis-data`}`;
+  await quiet`docker network rm ${`${app}-edge`} ${`${app}-data`}`;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { $ } from 'zx';
 import { IMAGE_TAG_LENGTH } from '@starter/config';
 import { REPO_ROOT } from '@starter/scripts/lib/repo-root';
+import { freePort } from '@starter/testing';
 import { startRehearsalStack, type RehearsalStack } from '../rehearsal/stack';
 import {
   removeDeployment,
@@ -94,7 +95,8 @@ describe('Workflows, replayed from their YAML', () => {
     expect(job(report, 'ci').result).toBe('success');
     expect(job(report, 'not-configured').result).toBe('success');
     expect(job(report, 'release').result).toBe('skipped');
-    expect(job(report, 'deploy').result).toBe('skipped');
+    expect(job(report, 'staging').result).toBe('skipped');
+    expect(job(report, 'production').result).toBe('skipped');
     expect(report.annotations).toEqual([
       expect.objectContaining({ level: 'notice', title: 'Deploy skipped', job: 'not-configured' }),
     ]);
@@ -157,14 +159,18 @@ describe('Workflows, replayed from their YAML', () => {
     let firstSha: string;
     const tags: string[] = [];
 
-    const served = async (): Promise<{ status: number; release: string | null }> => {
-      const response = await fetch(`${stack.proxyUrl}/health/ready`);
+    let scratch: string;
+    const served = async (
+      url = stack.proxyUrl,
+    ): Promise<{ status: number; release: string | null }> => {
+      const response = await fetch(`${url}/health/ready`);
       return { status: response.status, release: response.headers.get('x-release') };
     };
 
     beforeAll(async () => {
       stack = await startRehearsalStack(id);
-      deployment = rehearsalDeployment(stack, id);
+      scratch = mkdtempSync(path.join(tmpdir(), 'replay-environments-'));
+      deployment = rehearsalDeployment(stack, id, await freePort(), scratch);
       sourceRepo = mkdtempSync(path.join(tmpdir(), 'replay-source-'));
       await $({ quiet: true })`git clone -q --no-local ${REPO_ROOT} ${sourceRepo}`;
       firstSha = (await git(sourceRepo)`git rev-parse HEAD`).stdout.trim();
@@ -174,9 +180,10 @@ describe('Workflows, replayed from their YAML', () => {
       if (deployment) await removeDeployment(deployment, tags);
       await stack?.stop();
       if (sourceRepo) rmSync(sourceRepo, { recursive: true, force: true });
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
 
-    it('c. a push to main, with the variables and secrets set, ends with that commit serving through the proxy', async () => {
+    it('c. a push to main, with the variables and secrets set, deploys the commit to staging, checks it there, and promotes the same digests to production', async () => {
       tags.push(firstSha.slice(0, IMAGE_TAG_LENGTH));
       const report = await replayWorkflow({
         workflow: 'deploy.yml',
@@ -192,15 +199,29 @@ describe('Workflows, replayed from their YAML', () => {
       expect(report.result).toBe('success');
       expect(job(report, 'not-configured').result).toBe('skipped');
       expect(job(report, 'release').result).toBe('success');
-      const deploy = job(report, 'deploy');
-      expect(deploy.result).toBe('success');
-      expect(deploy.environment).toEqual({ name: 'production', url: stack.proxyUrl });
-      expect(deploy.summary).toContain(`Deploy ${tags[0]}: success`);
-      expect(report.awsCalls).toContain(`AmazonSSM.GetParametersByPath ${deployment.ssmPath}`);
+      const staging = job(report, 'staging');
+      expect(staging.result).toBe('success');
+      expect(staging.environment).toEqual({ name: 'staging', url: deployment.stagingUrl });
+      expect(staging.summary).toContain(`Deploy to staging ${tags[0]}: success`);
+      expect(staging.summary).toContain('- Environment: staging');
+      const production = job(report, 'production');
+      expect(production.result).toBe('success');
+      expect(production.environment).toEqual({ name: 'production', url: stack.proxyUrl });
+      expect(production.summary).toContain(`Promote to production ${tags[0]}: success`);
+      expect(production.summary).toMatch(
+        /- Promoted from staging: live there since \S+, checks passed at/,
+      );
+      expect(production.summary).toMatch(
+        /\| Image \| staging \| production \|\n.*\n\| api \| `(sha256:[0-9a-f]{64})` \| `\1` \|/,
+      );
+      for (const path of [deployment.stagingSsmPath, deployment.ssmPath]) {
+        expect(report.awsCalls).toContain(`AmazonSSM.GetParametersByPath ${path}`);
+      }
+      expect(await served(deployment.stagingUrl)).toEqual({ status: 200, release: tags[0] });
       expect(await served()).toEqual({ status: 200, release: tags[0] });
     });
 
-    it('d. the Rollback workflow, run by hand with a release SHA, puts that release back', async () => {
+    it('d. the Rollback workflow, run by hand with a release SHA, puts that release back in production and leaves staging alone', async () => {
       // A second release to roll back from: an empty commit, whose images are the first
       // release's under its tag (what its build would produce), so only the build is not rerun.
       await git(sourceRepo)`git commit -q --allow-empty -m ${'replay: a second release'}`;
@@ -226,6 +247,7 @@ describe('Workflows, replayed from their YAML', () => {
         workDir: workDir(),
       });
       expect(second.result).toBe('success');
+      expect(await served(deployment.stagingUrl)).toEqual({ status: 200, release: tags[1] });
       expect(await served()).toEqual({ status: 200, release: tags[1] });
 
       const rollback = await replayWorkflow({
@@ -241,6 +263,8 @@ describe('Workflows, replayed from their YAML', () => {
       expect(rollback.result).toBe('success');
       expect(job(rollback, 'rollback').summary).toContain(`Rollback ${tags[0]}: success`);
       expect(await served()).toEqual({ status: 200, release: tags[0] });
+      // Rolling production back leaves staging alone.
+      expect(await served(deployment.stagingUrl)).toEqual({ status: 200, release: tags[1] });
     });
   });
 });

@@ -23,7 +23,12 @@ const tlsOf = ({ proxy: { tls } }: DeployConfig) => {
   return tls;
 };
 
-const DIGESTS = { api: `sha256:${'a'.repeat(64)}`, worker: `sha256:${'b'.repeat(64)}` };
+const MANIFEST = {
+  tag: 'bbbbbbbbbbbb',
+  commit: 'b'.repeat(40),
+  digests: { api: `sha256:${'a'.repeat(64)}`, worker: `sha256:${'b'.repeat(64)}` },
+  built: '2026-01-01T00:00:00Z',
+};
 
 /** Records the scripts a ReleaseHost sends to the host (which answers nothing). */
 function recordingHost(hostConfig: DeployConfig = config) {
@@ -42,7 +47,7 @@ function recordingHost(hostConfig: DeployConfig = config) {
 describe('the commands a deploy, a rollback or a failed release run on the host', () => {
   it('never take down, recreate or remove volumes of the long-lived project', async () => {
     const { host, scripts } = recordingHost();
-    await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", DIGESTS);
+    await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", MANIFEST);
     await host.startDataServices('bbbbbbbbbbbb', "POSTGRES_PASSWORD='x'\n");
     await host.switchApi('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
     await host.replaceWorker('bbbbbbbbbbbb', 'aaaaaaaaaaaa');
@@ -115,7 +120,7 @@ describe('the commands a deploy, a rollback or a failed release run on the host'
         ...config,
         proxy: { ...config.proxy, tls: { ...tlsOf(config), caRootFile: root } },
       });
-      await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", DIGESTS);
+      await host.upload('bbbbbbbbbbbb', "JWT_SECRET='x'\n", MANIFEST);
       const write = scripts.find(({ script }) =>
         script.includes('/srv/shop/proxy/acme-ca-root.pem.tmp'),
       );

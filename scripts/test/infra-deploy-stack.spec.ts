@@ -308,6 +308,20 @@ describe('GitHub settings printed after a deploy', () => {
     );
   });
 
+  it('asks for the deploy secrets in every GitHub environment whose jobs reach the host', () => {
+    const text = formatGitHubSettings(
+      githubSettings(
+        Object.fromEntries(OUTPUTS.map(({ OutputKey, OutputValue }) => [OutputKey, OutputValue])),
+        STACK_SETTINGS,
+      ),
+      ['staging', 'production'],
+    ).join('\n');
+    for (const environment of ['staging', 'production']) {
+      expect(text).toContain(`Secrets of the "${environment}" environment`);
+      expect(text).toContain(`gh secret set DEPLOY_SSH_PRIVATE_KEY --env ${environment}`);
+    }
+  });
+
   it('asks for the host address when the stack created no host', () => {
     const outputs = Object.fromEntries(
       OUTPUTS.filter(({ OutputKey }) => OutputKey !== 'HostAddress').map(

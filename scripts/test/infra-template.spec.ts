@@ -3,7 +3,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IMAGES } from '@starter/config';
 import { type Tags, parse } from 'yaml';
+import {
+  ENVIRONMENTS_FILE,
+  githubEnvironmentOf,
+  readEnvironments,
+} from '../src/deploy/environments';
 import { requestedParameters, STACK_PARAMETER_KEYS } from '../src/infra/stack-config';
+
+const environments = readEnvironments(ENVIRONMENTS_FILE);
+/** The deploy role serves every environment of infra/environments.json, in its order. */
+const ENVIRONMENT_NAMES = Object.keys(environments);
+const GITHUB_ENVIRONMENTS = ENVIRONMENT_NAMES.map((name) =>
+  githubEnvironmentOf(environments, name),
+);
 
 /** CloudFormation's short-form intrinsics, read as their long form ({ Ref: x }, { 'Fn::Sub': x }). */
 const INTRINSICS = [
@@ -139,9 +151,14 @@ describe('infra/aws/stack.yaml', () => {
   });
 
   it.each([
-    ['DeployRole', 'repo:${GitHubRepository}:environment:production'],
-    ['BuildRole', 'repo:${GitHubRepository}:ref:refs/heads/main'],
-  ])('lets only %s assume its subject of GitHub OIDC: %s', (role, subject) => {
+    [
+      'DeployRole',
+      GITHUB_ENVIRONMENTS.map((name) => ({
+        'Fn::Sub': `repo:\${GitHubRepository}:environment:${name}`,
+      })),
+    ],
+    ['BuildRole', { 'Fn::Sub': 'repo:${GitHubRepository}:ref:refs/heads/main' }],
+  ])('lets only %s assume its subjects of GitHub OIDC: %j', (role, subject) => {
     expect(trust(resource(role))).toEqual([
       {
         Effect: 'Allow',
@@ -154,7 +171,7 @@ describe('infra/aws/stack.yaml', () => {
         Condition: {
           StringEquals: {
             'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-            'token.actions.githubusercontent.com:sub': { 'Fn::Sub': subject },
+            'token.actions.githubusercontent.com:sub': subject,
           },
         },
       },
@@ -168,6 +185,8 @@ describe('infra/aws/stack.yaml', () => {
         'ecr:GetAuthorizationToken',
         'ecr:BatchCheckLayerAvailability',
         'ecr:BatchGetImage',
+        // Reads the release manifest back (its config blob) after recording it.
+        'ecr:GetDownloadUrlForLayer',
         ...PUSH_ACTIONS,
       ].sort(),
     );
@@ -199,14 +218,16 @@ describe('infra/aws/stack.yaml', () => {
       if (first === 'ecr:GetAuthorizationToken') expect(statement.Resource).toBe('*');
       else if (first?.startsWith('ecr:')) expect(statement.Resource).toEqual(REPOSITORY_ARNS);
       else if (first?.startsWith('ssm:')) {
-        expect(JSON.stringify(statement.Resource)).toContain(':parameter/${AppName}/production/*');
+        for (const name of ENVIRONMENT_NAMES) {
+          expect(JSON.stringify(statement.Resource)).toContain(`:parameter/\${AppName}/${name}/*`);
+        }
       } else {
         expect(statement.Condition).toEqual({
           StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.${AWS::URLSuffix}' } },
           StringLike: {
-            'kms:EncryptionContext:PARAMETER_ARN': {
-              'Fn::Sub': expect.stringContaining(':parameter/${AppName}/production/*'),
-            },
+            'kms:EncryptionContext:PARAMETER_ARN': ENVIRONMENT_NAMES.map((name) => ({
+              'Fn::Sub': expect.stringContaining(`:parameter/\${AppName}/${name}/*`),
+            })),
           },
         });
       }

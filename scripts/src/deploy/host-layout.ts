@@ -10,6 +10,8 @@ export function hostLayout(config: Pick<DeployConfig, 'app' | 'dir'>) {
     dir,
     releases: `${dir}/releases`,
     release: (tag: string) => `${dir}/releases/${tag}`,
+    /** The release manifest the release was deployed from (commit, digests, build, CI run). */
+    manifest: (tag: string) => `${dir}/releases/${tag}/release.json`,
     current: `${dir}/current`,
     previous: `${dir}/previous`,
     /** Every release that went live, oldest first: the order retention keeps them in. */

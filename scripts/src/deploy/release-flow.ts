@@ -50,7 +50,7 @@ export interface ReleaseContext {
 }
 
 export interface FlowOptions {
-  action: 'deploy' | 'rollback';
+  action: 'deploy' | 'rollback' | 'promote';
   /** The release to put live, given the host's state. */
   target: (state: HostState) => string;
   config: DeployConfig;
@@ -114,6 +114,7 @@ export async function runReleaseFlow(options: FlowOptions): Promise<void> {
       formatAuditLine({
         actor,
         action,
+        ...(config.environment ? { env: config.environment } : {}),
         release: context.tag,
         result,
         ...extra,

@@ -5,6 +5,8 @@ import type { RegistryCredentials } from '../lib/registry';
 import { REPO_ROOT } from '../lib/repo-root';
 import { shellJoin, shellQuote as q } from '../lib/shell-quote';
 import type { Remote } from '../lib/ssh';
+import { releaseManifestSchema, type ReleaseManifest } from '../release/release-manifest';
+import { parseAuditLog, type AuditEntry } from './audit-log';
 import { composeVariables, renderComposeEnv, type ReleaseDigests } from './compose-env';
 import { DATA_SERVICES } from './data-services';
 import { hostLayout, type HostLayout } from './host-layout';
@@ -111,9 +113,10 @@ export class ReleaseHost {
     );
   }
 
-  /** The release's compose file, its variables and the app environment (mode 0600). */
-  async upload(tag: string, appEnvFile: string, digests: ReleaseDigests): Promise<void> {
+  /** The release's compose file, its variables, its manifest and the app environment (mode 0600). */
+  async upload(tag: string, appEnvFile: string, manifest: ReleaseManifest): Promise<void> {
     const release = this.layout.release(tag);
+    const { digests } = manifest;
     await this.writeFile(
       `${release}/compose.yml`,
       readFileSync(PRODUCTION_COMPOSE_FILE, 'utf8'),
@@ -122,6 +125,11 @@ export class ReleaseHost {
     await this.writeFile(
       `${release}/compose.env`,
       renderComposeEnv(composeVariables(this.config, this.layout, tag, digests)),
+      '644',
+    );
+    await this.writeFile(
+      this.layout.manifest(tag),
+      `${JSON.stringify(manifest, null, 2)}\n`,
       '644',
     );
     await this.writeFile(`${release}/app.env`, appEnvFile, '600');
@@ -372,6 +380,42 @@ export class ReleaseHost {
     );
   }
 
+  /** The audit log, oldest first: what promotions read to know what ran here, and how. */
+  async auditLog(): Promise<AuditEntry[]> {
+    return parseAuditLog(await this.remote.run(`cat ${q(this.layout.audit)} 2>/dev/null || true`));
+  }
+
+  /** The release manifest `tag` was deployed from, while its files are retained here. */
+  async recordedManifest(tag: string): Promise<ReleaseManifest | undefined> {
+    const file = this.layout.manifest(tag);
+    const text = await this.remote.run(`cat ${q(file)} 2>/dev/null || true`);
+    if (!text.trim()) return undefined;
+    const parsed = releaseManifestSchema.safeParse(JSON.parse(text));
+    if (!parsed.success || parsed.data.tag !== tag) {
+      throw new Error(
+        `${file} on ${this.remote.destination} is not the release manifest of ${tag}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** `<state> <health>` of each service of `tag`, e.g. `running healthy`; `missing` without one. */
+  async serviceHealth(tag: string): Promise<Record<ImageName, string>> {
+    const services = Object.keys(this.config.repositories) as ImageName[];
+    const output = await this.remote.run(
+      services
+        .map(
+          (service) =>
+            `id=$(${this.compose(tag)} ps -q ${service} 2>/dev/null || true); if [ -z "$id" ]; then echo missing; else docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$id"; fi`,
+        )
+        .join('\n'),
+    );
+    const lines = output.split('\n');
+    return Object.fromEntries(
+      services.map((service, index) => [service, lines[index]?.trim() ?? 'missing']),
+    ) as Record<ImageName, string>;
+  }
+
   async audit(line: string): Promise<void> {
     await this.remote.run(
       `mkdir -p ${q(this.layout.dir)} && printf '%s\\n' ${q(line)} >> ${q(this.layout.audit)}`,
@@ -439,6 +483,12 @@ export class ReleaseHost {
       [
         `echo "current:  ${current ?? '(none)'}"`,
         `echo "previous: ${previous ?? '(none)'}"`,
+        ...(current
+          ? [
+              `echo; echo "release manifest of ${current} (what it was deployed from):"`,
+              `if [ -r ${q(this.layout.manifest(current))} ]; then sed 's/^/  /' ${q(this.layout.manifest(current))}; else echo '  (none: deployed before release manifests)'; fi`,
+            ]
+          : []),
         'echo; echo containers:',
         ...projects.map(
           (project) =>

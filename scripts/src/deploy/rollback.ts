@@ -1,4 +1,4 @@
-import { parseVerbArgs, runMain } from '../lib/cli';
+import { ENVIRONMENT_OPTION, ENVIRONMENT_USAGE, parseVerbArgs, runMain } from '../lib/cli';
 import { commitTag, isDirtyTag } from '../lib/git';
 import { loadDeployConfig } from '../lib/load-config';
 import {
@@ -12,7 +12,7 @@ import { runReleaseFlow, STEP } from './release-flow';
 import type { HostState } from './release-host';
 
 export const verb = {
-  usage: 'pnpm rollback [--sha <sha>] [--restore-env] [--dry-run]',
+  usage: 'pnpm rollback [--env <name>] [--sha <sha>] [--restore-env] [--dry-run]',
   description: [
     'Puts a retained release back live (default: the previous one) without pulling anything: its',
     'images and files are still on the host. Its app environment is rendered from the current SSM',
@@ -22,8 +22,13 @@ export const verb = {
     '',
     '  --sha <sha>      the release to go back to; it must be one of the retained releases',
     '  --restore-env    bring back the app.env the release was deployed with instead',
+    ENVIRONMENT_USAGE,
   ].join('\n'),
-  options: { sha: { type: 'string' }, 'restore-env': { type: 'boolean', default: false } },
+  options: {
+    sha: { type: 'string' },
+    'restore-env': { type: 'boolean', default: false },
+    ...ENVIRONMENT_OPTION,
+  },
 } as const;
 
 function targetOf(sha: string | undefined, state: HostState): string {
@@ -35,7 +40,7 @@ function targetOf(sha: string | undefined, state: HostState): string {
 
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
-  const config = loadDeployConfig();
+  const config = loadDeployConfig(args.env);
   const restoreEnv = args['restore-env'] === true;
   let environment: CheckedEnvironment | undefined;
 

@@ -1,4 +1,4 @@
-import { parseVerbArgs, runMain } from '../lib/cli';
+import { ENVIRONMENT_OPTION, ENVIRONMENT_USAGE, parseVerbArgs, runMain } from '../lib/cli';
 import { loadDeployConfig } from '../lib/load-config';
 import { createRemote } from '../lib/ssh';
 import { actorName } from './release-flow';
@@ -8,20 +8,21 @@ import { hostLayout } from './host-layout';
 import { ReleaseHost } from './release-host';
 
 export const verb = {
-  usage: 'pnpm deploy:unlock [--force] [--dry-run]',
+  usage: 'pnpm deploy:unlock [--env <name>] [--force] [--dry-run]',
   description: [
     'Clears the deploy lock left by a deploy that died. A lease not renewed within its TTL',
     '(DEPLOY_LOCK_TTL_SECONDS) is expired and cleared; the next deploy would take it over anyway.',
     'A live lease is refused: its deploy is probably still running (see pnpm deploy:status).',
     '',
-    '  --force   clear a live lease too: only when its deployer is gone for sure',
+    '  --force        clear a live lease too: only when its deployer is gone for sure',
+    ENVIRONMENT_USAGE,
   ].join('\n'),
-  options: { force: { type: 'boolean', default: false } },
+  options: { force: { type: 'boolean', default: false }, ...ENVIRONMENT_OPTION },
 } as const;
 
 runMain(module, async () => {
   const args = parseVerbArgs(verb);
-  const config = loadDeployConfig();
+  const config = loadDeployConfig(args.env);
   const { lock } = hostLayout(config);
   if (args.dryRun) {
     process.stdout.write(

@@ -10,6 +10,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { $, which } from 'zx';
 import { parseVerbArgs, runMain } from '../lib/cli';
 import { REPO_ROOT } from '../lib/repo-root';
+import { githubEnvironmentOf, readEnvironments } from '../deploy/environments';
 import { reviewChanges } from './change-review';
 import {
   applyEnvironmentProtection,
@@ -157,31 +158,50 @@ runMain(module, async () => {
   for (const [key, value] of Object.entries(result.outputs)) console.log(`  ${key} = ${value}`);
   const identity = stackIdentity(result.parameters);
   console.log('\nNow tell GitHub (see README, Deploying):');
-  for (const line of formatGitHubSettings(githubSettings(result.outputs, identity)))
+  const environments = readEnvironments();
+  const githubEnvironments = Object.keys(environments).map((name) =>
+    githubEnvironmentOf(environments, name),
+  );
+  for (const line of formatGitHubSettings(
+    githubSettings(result.outputs, identity),
+    githubEnvironments,
+  ))
     console.log(line);
 
-  const commands = environmentCommands(identity.githubRepository, reviewers);
-  console.log(
-    `\nThe ${PRODUCTION_ENVIRONMENT} environment deploys from main only${reviewers ? ', with required reviewers' : ''}:`,
-  );
-  for (const command of commands) console.log(`  ${command}`);
+  // Required reviewers guard production only: staging deploys every push.
+  const reviewersOf = (environment: string) =>
+    environment === PRODUCTION_ENVIRONMENT ? reviewers : undefined;
+  for (const environment of githubEnvironments) {
+    console.log(
+      `\nThe ${environment} environment deploys from main only${reviewersOf(environment) ? ', with required reviewers' : ''}:`,
+    );
+    for (const command of environmentCommands(
+      identity.githubRepository,
+      reviewersOf(environment),
+      environment,
+    ))
+      console.log(`  ${command}`);
+  }
   if (args['skip-github-environment']) return;
   if (!(await which('gh', { nothrow: true }))) {
     console.log('(gh is not on PATH: run these yourself, as a repository admin.)');
     return;
   }
-  try {
-    await applyEnvironmentProtection(
-      identity.githubRepository,
-      reviewers,
-      async (ghArgs, input) => (await $({ input, quiet: true })`gh ${ghArgs}`).stdout,
-      console.log,
-    );
-  } catch (error) {
-    throw new Error(
-      `The stack is deployed, but configuring the ${PRODUCTION_ENVIRONMENT} environment with gh failed ` +
-        `(${error instanceof Error ? error.message.trim() : String(error)}). Run the commands above as a repository admin.`,
-      { cause: error },
-    );
+  for (const environment of githubEnvironments) {
+    try {
+      await applyEnvironmentProtection(
+        identity.githubRepository,
+        reviewersOf(environment),
+        async (ghArgs, input) => (await $({ input, quiet: true })`gh ${ghArgs}`).stdout,
+        console.log,
+        environment,
+      );
+    } catch (error) {
+      throw new Error(
+        `The stack is deployed, but configuring the ${environment} environment with gh failed ` +
+          `(${error instanceof Error ? error.message.trim() : String(error)}). Run the commands above as a repository admin.`,
+        { cause: error },
+      );
+    }
   }
 });

@@ -1,6 +1,6 @@
 import { shellQuote } from '../lib/shell-quote';
 
-/** The environment the deploy role trusts (infra/aws/stack.yaml) and deploy.yml's deploy job uses. */
+/** The environment that takes required reviewers; every environment of infra/environments.json is set up. */
 export const PRODUCTION_ENVIRONMENT = 'production';
 /** The only branch whose workflows may deploy. */
 export const DEPLOY_BRANCH = 'main';
@@ -43,11 +43,15 @@ export function environmentBody<Id extends number | string>(
   };
 }
 
-const environmentPath = (repository: string) =>
-  `repos/${repository}/environments/${PRODUCTION_ENVIRONMENT}`;
+const environmentPath = (repository: string, environment: string) =>
+  `repos/${repository}/environments/${environment}`;
 
 /** The same steps as applyEnvironmentProtection, as commands to paste (reviewer ids looked up inline). */
-export function environmentCommands(repository: string, reviewers?: Reviewer[]): string[] {
+export function environmentCommands(
+  repository: string,
+  reviewers?: Reviewer[],
+  environment = PRODUCTION_ENVIRONMENT,
+): string[] {
   // printf fills each %s with a reviewer's id, looked up by the command itself.
   const body = JSON.stringify(
     environmentBody(reviewers?.map(({ type }) => ({ type, id: '%s' }))),
@@ -56,8 +60,8 @@ export function environmentCommands(repository: string, reviewers?: Reviewer[]):
     (reviewer) => ` "$(gh api ${reviewerIdPath(reviewer)} --jq .id)"`,
   );
   return [
-    `printf ${shellQuote(body)}${lookups.join('')} | gh api -X PUT ${environmentPath(repository)} --input -`,
-    `gh api -X POST ${environmentPath(repository)}/deployment-branch-policies -f name=${DEPLOY_BRANCH} -f type=branch`,
+    `printf ${shellQuote(body)}${lookups.join('')} | gh api -X PUT ${environmentPath(repository, environment)} --input -`,
+    `gh api -X POST ${environmentPath(repository, environment)}/deployment-branch-policies -f name=${DEPLOY_BRANCH} -f type=branch`,
   ];
 }
 
@@ -65,14 +69,15 @@ export function environmentCommands(repository: string, reviewers?: Reviewer[]):
 export type GhRunner = (args: string[], input?: string) => Promise<string>;
 
 /**
- * Restricts the production environment to main, creating it if needed, and sets its required
- * reviewers when given. Idempotent: the branch policy is added only if missing.
+ * Restricts a GitHub environment (default production) to main, creating it if needed, and sets its
+ * required reviewers when given. Idempotent: the branch policy is added only if missing.
  */
 export async function applyEnvironmentProtection(
   repository: string,
   reviewers: Reviewer[] | undefined,
   gh: GhRunner,
   log: (line: string) => void,
+  environment = PRODUCTION_ENVIRONMENT,
 ): Promise<void> {
   const ids = reviewers
     ? await Promise.all(
@@ -84,11 +89,11 @@ export async function applyEnvironmentProtection(
       )
     : undefined;
   await gh(
-    ['api', '-X', 'PUT', environmentPath(repository), '--input', '-'],
+    ['api', '-X', 'PUT', environmentPath(repository, environment), '--input', '-'],
     JSON.stringify(environmentBody(ids)),
   );
   const policies = JSON.parse(
-    await gh(['api', `${environmentPath(repository)}/deployment-branch-policies`]),
+    await gh(['api', `${environmentPath(repository, environment)}/deployment-branch-policies`]),
   ) as { branch_policies?: { name: string; type?: string }[] };
   const hasMain = (policies.branch_policies ?? []).some(
     ({ name, type = 'branch' }) => name === DEPLOY_BRANCH && type === 'branch',
@@ -98,7 +103,7 @@ export async function applyEnvironmentProtection(
       'api',
       '-X',
       'POST',
-      `${environmentPath(repository)}/deployment-branch-policies`,
+      `${environmentPath(repository, environment)}/deployment-branch-policies`,
       '-f',
       `name=${DEPLOY_BRANCH}`,
       '-f',
@@ -106,7 +111,7 @@ export async function applyEnvironmentProtection(
     ]);
   }
   log(
-    `GitHub environment ${PRODUCTION_ENVIRONMENT} of ${repository}: deployments from ${DEPLOY_BRANCH} only` +
+    `GitHub environment ${environment} of ${repository}: deployments from ${DEPLOY_BRANCH} only` +
       (reviewers ? `, reviewers ${reviewers.map(({ name }) => name).join(', ')}` : ''),
   );
 }

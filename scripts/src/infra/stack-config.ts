@@ -260,7 +260,11 @@ export function githubSettings(
   return settings;
 }
 
-export function formatGitHubSettings(settings: GitHubSetting[]): string[] {
+/** `environments`: the GitHub environments whose jobs need the secrets (infra/environments.json). */
+export function formatGitHubSettings(
+  settings: GitHubSetting[],
+  environments: string[] = ['production'],
+): string[] {
   const variables = settings.filter(({ kind }) => kind === 'variable');
   const secrets = settings.filter(({ kind }) => kind === 'secret');
   return [
@@ -269,8 +273,12 @@ export function formatGitHubSettings(settings: GitHubSetting[]): string[] {
     ...(variables.some(({ name }) => name === 'DEPLOY_HOST')
       ? []
       : ['  gh variable set DEPLOY_HOST --body <address of your host>']),
-    'Secrets of the "production" environment (Settings > Environments > production):',
-    ...secrets.map(({ name, value }) => `  gh secret set ${name} --env production   # ${value}`),
+    ...environments.flatMap((environment) => [
+      `Secrets of the "${environment}" environment (Settings > Environments > ${environment}):`,
+      ...secrets.map(
+        ({ name, value }) => `  gh secret set ${name} --env ${environment}   # ${value}`,
+      ),
+    ]),
     'Compare the scanned host key with the fingerprint the instance prints in its console output',
     '(EC2 > Instance > Monitor and troubleshoot > Get system log) before trusting it.',
   ];

@@ -16,6 +16,16 @@ const COMMON_OPTIONS = {
   'dry-run': { type: 'boolean', default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
+/** The flag of every verb that reaches a host: which environment of infra/environments.json. */
+export const ENVIRONMENT_OPTION = {
+  env: { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** How a verb's usage names the flag. */
+export const ENVIRONMENT_USAGE =
+  '  --env <name>     the environment (infra/environments.json, e.g. staging, production);\n' +
+  '                   without it, the one environment the DEPLOY_* variables describe';
+
 /**
  * Parses a verb's flags; `--help` prints the usage and exits. Every verb accepts `--dry-run`, which
  * prints the plan without touching the registry or the host.

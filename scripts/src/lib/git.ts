@@ -62,7 +62,7 @@ export async function headCommit(
   return { sha: sha!, epoch: Number(epoch), origin: origin.stdout };
 }
 
-async function resolveCommit(tag: string, cwd: string): Promise<string | undefined> {
+export async function resolveCommit(tag: string, cwd: string): Promise<string | undefined> {
   const sha = tag.split(DIRTY_MARKER)[0]!;
   const output = await $({
     cwd,

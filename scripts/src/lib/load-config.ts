@@ -8,9 +8,13 @@ import {
   type DeployConfig,
   type RegistryConfig,
 } from '@starter/config';
+import { environmentVariables, readEnvironments } from '../deploy/environments';
 
 /** Git-ignored file with DEPLOY_* settings for local use; variables already set (CI) win. */
 export const LOCAL_DEPLOY_ENV_FILE = path.join(REPO_ROOT, '.deploy/deploy.env');
+
+/** Where the app's settings come from: an environment naming one source replaces the other. */
+const SECRET_SOURCES = ['DEPLOY_SSM_PATH', 'DEPLOY_ENV_FILE'];
 
 function loadLocalFile(): void {
   const file = process.env.DEPLOY_CONFIG_FILE ?? LOCAL_DEPLOY_ENV_FILE;
@@ -22,7 +26,25 @@ export function loadRegistryConfig(): RegistryConfig {
   return loadEnv(registryEnvSchema);
 }
 
-export function loadDeployConfig(): DeployConfig {
+/**
+ * The DEPLOY_* settings, or with `environment` those of that environment of
+ * infra/environments.json: its fields override the variables, which fill in the rest.
+ */
+export function deploySettings(
+  environment: string | undefined,
+  base: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  if (environment === undefined) return base;
+  const overrides = environmentVariables(readEnvironments(), environment);
+  const replaced = SECRET_SOURCES.some((name) => overrides[name]) ? SECRET_SOURCES : [];
+  return {
+    ...Object.fromEntries(Object.entries(base).filter(([name]) => !replaced.includes(name))),
+    ...overrides,
+  };
+}
+
+export function loadDeployConfig(environment?: string): DeployConfig {
   loadLocalFile();
-  return { ...loadEnv(registryEnvSchema), ...loadEnv(deployEnvSchema) };
+  const settings = deploySettings(environment);
+  return { ...loadEnv(registryEnvSchema, settings), ...loadEnv(deployEnvSchema, settings) };
 }

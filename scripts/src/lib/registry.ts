@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { BatchGetImageCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  BatchGetImageCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  GetDownloadUrlForLayerCommand,
+} from '@aws-sdk/client-ecr';
 import type { DeployConfig, RegistryConfig } from '@starter/config';
 import { $ } from 'zx';
 import { explainAwsError } from './aws-errors';
@@ -21,6 +26,12 @@ export interface Registry {
   credentials(): Promise<RegistryCredentials | undefined>;
   /** The image behind repository:tag, or undefined if the tag does not exist. */
   inspect(repository: string, tag: string): Promise<RemoteImage | undefined>;
+  /** The labels of the image behind repository:tag (its config), or undefined if there is none. */
+  labels(repository: string, tag: string): Promise<Record<string, string> | undefined>;
+}
+
+interface ImageConfig {
+  config?: { Labels?: Record<string, string> | null };
 }
 
 const IMAGE_MANIFEST_TYPES = [
@@ -111,62 +122,88 @@ export function ecrRegistry(host: string, client: ECRClient): Registry {
       if (separator <= 0) throw new Error(`ECR login to ${host}: the token is not user:password`);
       return { username: decoded.slice(0, separator), password: decoded.slice(separator + 1) };
     },
-    async inspect(repository, tag) {
+    inspect: (repository, tag) => ecrInspect(client, host, repository, tag),
+    async labels(repository, tag) {
+      const image = await ecrInspect(client, host, repository, tag);
+      if (!image) return undefined;
       const reference = `${host}/${repository}:${tag}`;
-      let output;
+      let url: string | undefined;
       try {
-        output = await client.send(
-          new BatchGetImageCommand({
+        const output = await client.send(
+          new GetDownloadUrlForLayerCommand({
             repositoryName: repository,
-            imageIds: [{ imageTag: tag }],
-            acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+            layerDigest: image.configDigest,
           }),
         );
+        url = output.downloadUrl;
       } catch (error) {
-        if (error instanceof Error && error.name === 'RepositoryNotFoundException') {
-          throw new Error(
-            `ECR repository ${repository} does not exist in ${host}: create it first (pnpm infra:deploy)`,
-            { cause: error },
-          );
-        }
-        throw explainAwsError(error, `looking up ${reference}`);
+        throw explainAwsError(error, `reading the config of ${reference}`);
       }
-      const image = output.images?.[0];
-      if (!image) {
-        const failure = output.failures?.[0];
-        if (
-          !failure ||
-          ['ImageNotFound', 'ImageTagDoesNotExist'].includes(failure.failureCode ?? '')
-        ) {
-          return undefined;
-        }
+      if (!url) throw new Error(`reading the config of ${reference}: ECR returned no URL`);
+      const response = await fetch(url);
+      if (!response.ok) {
         throw new Error(
-          `looking up ${reference}: ${failure.failureCode}: ${failure.failureReason}`,
+          `reading the config of ${reference}: ${response.status} ${response.statusText}`,
         );
       }
-      if (!image.imageId?.imageDigest || !image.imageManifest) {
-        throw new Error(`looking up ${reference}: ECR returned no manifest`);
-      }
-      return resolveImage(
-        image.imageId.imageDigest,
-        image.imageManifest,
-        async (digest) => {
-          const child = await client.send(
-            new BatchGetImageCommand({
-              repositoryName: repository,
-              imageIds: [{ imageDigest: digest }],
-              acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
-            }),
-          );
-          const manifest = child.images?.[0]?.imageManifest;
-          if (!manifest)
-            throw new Error(`looking up ${reference}@${digest}: ECR returned no manifest`);
-          return manifest;
-        },
-        reference,
-      );
+      return ((await response.json()) as ImageConfig).config?.Labels ?? {};
     },
   };
+}
+
+async function ecrInspect(
+  client: ECRClient,
+  host: string,
+  repository: string,
+  tag: string,
+): Promise<RemoteImage | undefined> {
+  const reference = `${host}/${repository}:${tag}`;
+  let output;
+  try {
+    output = await client.send(
+      new BatchGetImageCommand({
+        repositoryName: repository,
+        imageIds: [{ imageTag: tag }],
+        acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+      }),
+    );
+  } catch (error) {
+    if (error instanceof Error && error.name === 'RepositoryNotFoundException') {
+      throw new Error(
+        `ECR repository ${repository} does not exist in ${host}: create it first (pnpm infra:deploy)`,
+        { cause: error },
+      );
+    }
+    throw explainAwsError(error, `looking up ${reference}`);
+  }
+  const image = output.images?.[0];
+  if (!image) {
+    const failure = output.failures?.[0];
+    if (!failure || ['ImageNotFound', 'ImageTagDoesNotExist'].includes(failure.failureCode ?? '')) {
+      return undefined;
+    }
+    throw new Error(`looking up ${reference}: ${failure.failureCode}: ${failure.failureReason}`);
+  }
+  if (!image.imageId?.imageDigest || !image.imageManifest) {
+    throw new Error(`looking up ${reference}: ECR returned no manifest`);
+  }
+  return resolveImage(
+    image.imageId.imageDigest,
+    image.imageManifest,
+    async (digest) => {
+      const child = await client.send(
+        new BatchGetImageCommand({
+          repositoryName: repository,
+          imageIds: [{ imageDigest: digest }],
+          acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+        }),
+      );
+      const manifest = child.images?.[0]?.imageManifest;
+      if (!manifest) throw new Error(`looking up ${reference}@${digest}: ECR returned no manifest`);
+      return manifest;
+    },
+    reference,
+  );
 }
 
 /** A registry reached with plain `docker login` credentials: a local registry:2, GHCR, … */
@@ -190,8 +227,22 @@ export function dockerRegistry(host: string, credentials?: RegistryCredentials):
         reference,
       );
     },
+    async labels(repository, tag) {
+      const reference = `${host}/${repository}:${tag}`;
+      const output = await $({
+        nothrow: true,
+        quiet: true,
+      })`docker buildx imagetools inspect --format ${'{{json .Image}}'} ${reference}`;
+      if (output.exitCode !== 0) {
+        if (NOT_FOUND.test(output.stderr)) return undefined;
+        throw new Error(`reading the config of ${reference}: ${output.stderr.trim()}`);
+      }
+      return (JSON.parse(output.stdout) as ImageConfig).config?.Labels ?? {};
+    },
   };
 }
+
+const NOT_FOUND = /not found|manifest unknown|no such manifest/i;
 
 function sha256Digest(raw: string): string {
   return `sha256:${createHash('sha256').update(raw).digest('hex')}`;
@@ -208,7 +259,7 @@ async function rawManifest(reference: string): Promise<string | undefined> {
     quiet: true,
   })`docker buildx imagetools inspect --raw ${reference}`;
   if (output.exitCode !== 0) {
-    if (/not found|manifest unknown|no such manifest/i.test(output.stderr)) return undefined;
+    if (NOT_FOUND.test(output.stderr)) return undefined;
     throw new Error(`looking up ${reference}: ${output.stderr.trim()}`);
   }
   return output.stdout;
