@@ -204,7 +204,7 @@ test('2. the first deploy to an empty host migrates and serves release A over HT
   );
 });
 
-test('3. a user registers, logs in and creates an item through the proxy; the deployed worker marks it done; the staging checks pass', async () => {
+test('3. a user registers, logs in and creates an item through the proxy; the deployed worker marks it done', async () => {
   credentials = { email: `user-${id}@example.com`, password: randomBytes(12).toString('hex') };
   expect((await api('POST', '/auth/register', credentials)).status).toBe(201);
   const login = await api('POST', '/auth/login', credentials);
@@ -221,17 +221,6 @@ test('3. a user registers, logs in and creates an item through the proxy; the de
     item = await api('GET', `/items/${itemId}`);
   }
   expect(item.body).toMatchObject({ status: 'done', word_count: 3 });
-  // The staging checks (pnpm run smoke) walk the same journey against the real app, and record it.
-  const checks = await deployment.verb('smoke', ['--url', stack.proxyUrl]);
-  expect({ code: checks.code, output: checks.code === 0 ? '' : checks.output }).toEqual({
-    code: 0,
-    output: '',
-  });
-  expect((await deployment.auditLog()).at(-1)).toMatchObject({
-    action: 'checks',
-    release: releases[0],
-    result: 'passed',
-  });
 });
 
 test('4. release B deploys while a load generator reads items through the proxy: 0 failed requests', async () => {
@@ -278,7 +267,6 @@ test('5. pnpm rollback puts release A back, and the data is still there', async 
   }));
   expect(audit).toEqual([
     { action: 'deploy', release: first, result: 'success' },
-    { action: 'checks', release: first, result: 'passed' },
     { action: 'deploy', release: second, result: 'success' },
     { action: 'rollback', release: first, result: 'success' },
   ]);

@@ -25,6 +25,7 @@ export function rehearsalDeployment(
   stack: RehearsalStack,
   id: string,
   stagingPort: number,
+  stagingTlsPort: number,
   scratch: string,
 ): RehearsalDeployment {
   const app = `replay-${id}`;
@@ -41,6 +42,7 @@ export function rehearsalDeployment(
         settings: {
           DEPLOY_DIR: `${stack.deployDir}/staging`,
           DEPLOY_PROXY_PORT: String(stagingPort),
+          DEPLOY_PROXY_TLS_PORT: String(stagingTlsPort),
         },
       },
       production: {},
@@ -76,6 +78,10 @@ export function rehearsalDeployment(
         STAGING_URL: stagingUrl,
         // Long enough for --wait to wait, short enough for a story.
         DEPLOY_PROMOTE_BAKE_SECONDS: '3',
+        // This machine stands in for the load balancer that terminates TLS in front of both
+        // proxies: its requests reach them from a Docker network's gateway.
+        DEPLOY_TLS: 'off',
+        DEPLOY_LOAD_BALANCER_CIDRS: '172.16.0.0/12',
       },
       secrets: {
         DEPLOY_SSH_PRIVATE_KEY: readFileSync(stack.ssh.keyPath, 'utf8').trimEnd(),
@@ -88,6 +94,7 @@ export function rehearsalDeployment(
         DEPLOY_ENVIRONMENTS_FILE: environmentsFile,
         DEPLOY_DIR: stack.deployDir,
         DEPLOY_PROXY_PORT: String(stack.proxyPort),
+        DEPLOY_PROXY_TLS_PORT: String(stack.proxyTlsPort),
         DEPLOY_PROXY_ADDRESS: '127.0.0.1',
         // A CI machine running other suites beside this one starts containers slowly.
         DEPLOY_HEALTHCHECK_RETRIES: '60',

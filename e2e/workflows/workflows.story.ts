@@ -170,7 +170,7 @@ describe('Workflows, replayed from their YAML', () => {
     beforeAll(async () => {
       stack = await startRehearsalStack(id);
       scratch = mkdtempSync(path.join(tmpdir(), 'replay-environments-'));
-      deployment = rehearsalDeployment(stack, id, await freePort(), scratch);
+      deployment = rehearsalDeployment(stack, id, await freePort(), await freePort(), scratch);
       sourceRepo = mkdtempSync(path.join(tmpdir(), 'replay-source-'));
       await $({ quiet: true })`git clone -q --no-local ${REPO_ROOT} ${sourceRepo}`;
       firstSha = (await git(sourceRepo)`git rev-parse HEAD`).stdout.trim();
