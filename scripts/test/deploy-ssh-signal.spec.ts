@@ -70,6 +70,26 @@ function appears(file: string): Promise<void> {
   });
 }
 
+/** A deployer in a process group of its own, as a terminal starts it; its stdout is collected. */
+function startDeployer(
+  command: string,
+  args: string[],
+  options: { cwd: string; withFakeSsh: boolean },
+) {
+  const deployer = spawn(command, args, {
+    cwd: options.cwd,
+    detached: true,
+    env: options.withFakeSsh
+      ? { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` }
+      : process.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  deployer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<string>((resolve) => deployer.on('exit', () => resolve(output)));
+  return { group: -deployer.pid!, exited };
+}
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'ssh-signal-'));
@@ -84,41 +104,30 @@ describe('a Ctrl-C in the terminal during a remote step', () => {
     const started = path.join(dir, 'started');
     const script = path.join(dir, 'deployer.ts');
     writeFileSync(script, DEPLOYER(started));
-    const deployer = spawn(process.execPath, ['--import', 'tsx', script], {
+    const deployer = startDeployer(process.execPath, ['--import', 'tsx', script], {
       cwd: path.join(__dirname, '..'),
-      detached: true,
-      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      withFakeSsh: true,
     });
-    let output = '';
-    deployer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((resolve) => deployer.on('exit', resolve));
 
     await appears(started);
     // What the terminal does: SIGINT to every process of the foreground process group.
-    process.kill(-deployer.pid!, 'SIGINT');
-    await exited;
+    process.kill(deployer.group, 'SIGINT');
 
-    expect(output).toBe('SIGINT\nreturned step-finished\n');
+    expect(await deployer.exited).toBe('SIGINT\nreturned step-finished\n');
   });
 
   it('never fails a step because the signal landed while its ssh was being spawned', async () => {
     const script = path.join(dir, 'deployer.mts');
     const ready = path.join(dir, 'ready');
     writeFileSync(script, BUSY_DEPLOYER(60, ready));
-    const deployer = spawn(process.execPath, ['--import', 'tsx', script], {
+    const deployer = startDeployer(process.execPath, ['--import', 'tsx', script], {
       cwd: path.join(__dirname, '..'),
-      detached: true,
-      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      withFakeSsh: true,
     });
-    let output = '';
-    deployer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((resolve) => deployer.on('exit', resolve));
     await appears(ready);
     // Far more often than a person presses Ctrl-C, so that some land inside a spawn.
-    const storm = setInterval(() => process.kill(-deployer.pid!, 'SIGINT'), 10);
-    await exited;
+    const storm = setInterval(() => process.kill(deployer.group, 'SIGINT'), 10);
+    const output = await deployer.exited;
     clearInterval(storm);
 
     expect(output).toBe('failed 0\n');
@@ -132,20 +141,15 @@ describe('a root verb as package.json runs it', () => {
     const ready = path.join(dir, 'ready');
     const script = path.join(dir, 'deployer.mts');
     writeFileSync(script, BLOCKED_DEPLOYER(ready));
-    const deployer = spawn('sh', ['-c', deploy.replace(entry, script)], {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let output = '';
-    deployer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     // pnpm's shell dies of the SIGINT once its child ends, as shells do: the output tells.
-    const exited = new Promise((resolve) => deployer.on('exit', resolve));
+    const deployer = startDeployer('sh', ['-c', deploy.replace(entry, script)], {
+      cwd: REPO_ROOT,
+      withFakeSsh: false,
+    });
 
     await appears(ready);
-    process.kill(-deployer.pid!, 'SIGINT');
-    await exited;
+    process.kill(deployer.group, 'SIGINT');
 
-    expect(output).toBe('SIGINT\nfinished\n');
+    expect(await deployer.exited).toBe('SIGINT\nfinished\n');
   });
 });
