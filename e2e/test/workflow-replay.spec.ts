@@ -17,11 +17,38 @@ import {
   parseWorkflowCommand,
   stepEnvironment,
 } from '../workflows/runner-files';
-import { isAssumedPassed, preflight } from '../workflows/replay';
+import { eventContext, isAssumedPassed, preflight } from '../workflows/replay';
 import { startSsmStandIn } from '../workflows/ssm-stand-in';
 import { loadWorkflow } from '../workflows/workflow-model';
 
 beforeAll(loadExpressionEngine);
+
+describe('eventContext', () => {
+  it("types a manual run's inputs and refuses a value a choice does not offer, as GitHub does", async () => {
+    const rollback = await loadWorkflow(REPO_ROOT, '.github/workflows/rollback.yml');
+    const sha = 'a'.repeat(40);
+    expect(
+      eventContext({ event: 'workflow_dispatch', inputs: { sha } }, rollback, sha).inputs,
+    ).toEqual({ sha, environment: 'production' });
+    expect(
+      eventContext(
+        { event: 'workflow_dispatch', inputs: { sha, environment: 'staging' } },
+        rollback,
+        sha,
+      ).inputs,
+    ).toEqual({ sha, environment: 'staging' });
+    expect(() =>
+      eventContext(
+        { event: 'workflow_dispatch', inputs: { sha, environment: 'qa' } },
+        rollback,
+        sha,
+      ),
+    ).toThrow("rollback.yml's input environment is one of production, staging, not qa");
+    expect(() => eventContext({ event: 'workflow_dispatch', inputs: {} }, rollback, sha)).toThrow(
+      'rollback.yml needs the input sha',
+    );
+  });
+});
 
 describe('jobOrder', () => {
   it('runs a job only after every job it needs, keeping file order among ready jobs', () => {

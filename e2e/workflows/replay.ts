@@ -265,7 +265,12 @@ function planOf(workflow: ReplayWorkflow, assumed: string[], prefix = ''): strin
   return lines;
 }
 
-function eventContext(options: ReplayOptions, workflow: ReplayWorkflow, sha: string) {
+/** The event's ref, inputs and payload, as GitHub would send them; refuses what it would refuse. */
+export function eventContext(
+  options: Pick<ReplayOptions, 'event' | 'inputs' | 'branch'>,
+  workflow: ReplayWorkflow,
+  sha: string,
+) {
   const branch = options.branch ?? 'main';
   const events = workflow.events;
   const accepted = events[options.event];
@@ -306,6 +311,12 @@ function eventContext(options: ReplayOptions, workflow: ReplayWorkflow, sha: str
     if (value === undefined || (definition.required && value === '')) {
       if (definition.required) throw new ReplayError(`${workflow.file} needs the input ${name}`);
     }
+    // GitHub offers only the options of a choice, and refuses any other value through the API.
+    const options = (definition as { options?: unknown[] }).options?.map(String);
+    if (String(definition.type) === 'choice' && value !== undefined && !options?.includes(value))
+      throw new ReplayError(
+        `${workflow.file}'s input ${name} is one of ${options?.join(', ')}, not ${value}`,
+      );
     inputs[name] = String(definition.type) === 'boolean' ? value === 'true' : (value ?? '');
   }
   return { ref: `refs/heads/${branch}`, inputs, event: { ref: `refs/heads/${branch}`, inputs } };

@@ -261,10 +261,57 @@ describe('Workflows, replayed from their YAML', () => {
       });
 
       expect(rollback.result).toBe('success');
-      expect(job(rollback, 'rollback').summary).toContain(`Rollback ${tags[0]}: success`);
+      const rolledBack = job(rollback, 'rollback');
+      expect(rolledBack.environment).toEqual({ name: 'production', url: stack.proxyUrl });
+      expect(rolledBack.summary).toContain(`Roll back production ${tags[0]}: success`);
       expect(await served()).toEqual({ status: 200, release: tags[0] });
       // Rolling production back leaves staging alone.
       expect(await served(deployment.stagingUrl)).toEqual({ status: 200, release: tags[1] });
+    });
+
+    it('e. the Rollback and Unlock workflows, run for staging, act on staging and leave production alone', async () => {
+      const productionContainers = async () =>
+        (
+          await $({
+            quiet: true,
+          })`docker ps -q --no-trunc --filter ${`label=com.docker.compose.project=${deployment.app}-${tags[0]}`}`
+        ).stdout
+          .split('\n')
+          .filter(Boolean)
+          .sort();
+      const before = await productionContainers();
+      expect(before.length).toBeGreaterThan(0);
+
+      const rollback = await replayWorkflow({
+        workflow: 'rollback.yml',
+        event: 'workflow_dispatch',
+        inputs: { sha: firstSha, environment: 'staging' },
+        sourceRepo,
+        fixture: deployment.fixture,
+        log,
+        workDir: workDir(),
+      });
+      expect(rollback.result).toBe('success');
+      const rolledBack = job(rollback, 'rollback');
+      expect(rolledBack.environment).toEqual({ name: 'staging', url: deployment.stagingUrl });
+      expect(rolledBack.summary).toContain(`Roll back staging ${tags[0]}: success`);
+      expect(await served(deployment.stagingUrl)).toEqual({ status: 200, release: tags[0] });
+
+      const unlock = await replayWorkflow({
+        workflow: 'unlock.yml',
+        event: 'workflow_dispatch',
+        inputs: { environment: 'staging' },
+        sourceRepo,
+        fixture: deployment.fixture,
+        log,
+        workDir: workDir(),
+      });
+      expect(unlock.result).toBe('success');
+      expect(job(unlock, 'unlock').environment?.name).toBe('staging');
+
+      // Production's containers were neither restarted nor replaced.
+      expect(await productionContainers()).toEqual(before);
+      expect(await served()).toEqual({ status: 200, release: tags[0] });
     });
   });
 });

@@ -72,7 +72,7 @@ const requiredKeys = (schema: typeof deployEnvSchema | typeof registryEnvSchema)
 const HOST_VERBS = /\bpnpm run (deploy|rollback|promote|smoke|deploy:status|deploy:unlock)\b/;
 const REGISTRY_VERBS = /\bpnpm run release:(build|push)\b/;
 /** Read by the workflow's own command lines, not by the scripts' config. */
-const WORKFLOW_ONLY = ['SHA', 'APP_URL'];
+const WORKFLOW_ONLY = ['SHA', 'APP_URL', 'ENVIRONMENT'];
 
 describe('workflow calls and the scripts they run', () => {
   it('pass only flags the scripts parse', () => {

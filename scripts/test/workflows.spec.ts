@@ -40,6 +40,19 @@ const assumesAws = (job: Job): boolean =>
   (job.steps ?? []).some((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
 const environmentName = (job: Job): string | undefined =>
   typeof job.environment === 'string' ? job.environment : job.environment?.name;
+const CHOSEN_ENVIRONMENT = '${{ inputs.environment }}';
+/** The choices of a manual run's `environment` input. */
+const environmentChoices = (workflow: Workflow): unknown =>
+  (
+    workflow.on.workflow_dispatch as
+      { inputs?: { environment?: { type?: string; options?: string[] } } } | undefined
+  )?.inputs?.environment;
+/** The GitHub environments a job may run in: its own, or any its manual run lets one choose. */
+const environmentNames = (workflow: Workflow, job: Job): string[] => {
+  const name = environmentName(job);
+  if (name !== CHOSEN_ENVIRONMENT) return name === undefined ? [] : [name];
+  return (environmentChoices(workflow) as { options?: string[] } | undefined)?.options ?? [];
+};
 const jobRunning = (workflow: Workflow, pattern: RegExp): string[] =>
   Object.entries(workflow.jobs)
     .filter(([, job]) => runCommands(job).some((run) => pattern.test(run)))
@@ -89,16 +102,16 @@ describe('workflows', () => {
         const role = (job.steps ?? []).find((step) =>
           step.uses?.startsWith('aws-actions/configure-aws-credentials@'),
         )?.with?.['role-to-assume'];
-        const environment = environmentName(job);
+        const names = environmentNames(workflow, job);
         const expected =
           role === '${{ vars.AWS_DEPLOY_ROLE_ARN }}'
-            ? environment !== undefined && GITHUB_ENVIRONMENTS.includes(environment)
-              ? environment
-              : `one of ${GITHUB_ENVIRONMENTS.join(', ')}`
+            ? names.length > 0 && names.every((name) => GITHUB_ENVIRONMENTS.includes(name))
+              ? names
+              : `some of ${GITHUB_ENVIRONMENTS.join(', ')}`
             : role === '${{ vars.AWS_BUILD_ROLE_ARN }}'
-              ? undefined
+              ? []
               : 'an unknown role';
-        expect([label, environment]).toEqual([label, expected]);
+        expect([label, names]).toEqual([label, expected]);
       } else {
         expect([label, job.permissions?.['id-token']]).toEqual([label, undefined]);
       }
@@ -320,17 +333,43 @@ describe('promote workflow', () => {
   });
 });
 
+describe.each([
+  ['rollback.yml', /pnpm run rollback\b/],
+  ['unlock.yml', /pnpm run deploy:unlock\b/],
+])('%s', (file, verb) => {
+  const workflow = byFile(file);
+  const [id] = jobRunning(workflow, verb);
+  const job = workflow.jobs[id as string] as Job;
+
+  it('runs by hand in the environment chosen from those of infra/environments.json, production by default', () => {
+    expect(Object.keys(workflow.on)).toEqual(['workflow_dispatch']);
+    expect(environmentChoices(workflow)).toEqual({
+      description: expect.any(String),
+      type: 'choice',
+      options: expect.any(Array),
+      default: 'production',
+    });
+    const { options } = environmentChoices(workflow) as { options: string[] };
+    expect([...options].sort()).toEqual(Object.keys(environments).sort());
+    // The choice names the GitHub environment and the --env of the verb alike.
+    for (const name of options) expect(githubEnvironmentOf(environments, name)).toBe(name);
+    expect(environmentName(job)).toBe(CHOSEN_ENVIRONMENT);
+    expect(job.concurrency).toEqual({
+      group: `deploy-${CHOSEN_ENVIRONMENT}`,
+      'cancel-in-progress': false,
+    });
+    expect(job.env?.ENVIRONMENT).toBe(CHOSEN_ENVIRONMENT);
+  });
+});
+
 describe('rollback workflow', () => {
   const rollback = byFile('rollback.yml');
 
-  it('runs by hand with a required SHA, in production, in the deploy concurrency group', () => {
-    expect(Object.keys(rollback.on)).toEqual(['workflow_dispatch']);
+  it('runs by hand with a required SHA, in the chosen environment', () => {
     expect(rollback.on.workflow_dispatch).toMatchObject({ inputs: { sha: { required: true } } });
     const [id] = jobRunning(rollback, /pnpm run rollback\b/);
     const job = rollback.jobs[id as string] as Job;
-    expect(environmentName(job)).toBe('production');
-    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
-    expect(runCommands(job)).toContain('pnpm run rollback --sha "$SHA"');
+    expect(runCommands(job)).toContain('pnpm run rollback --env "$ENVIRONMENT" --sha "$SHA"');
   });
 
   it('reads the current app settings from SSM with the deploy role', () => {
@@ -342,19 +381,16 @@ describe('rollback workflow', () => {
 describe('unlock workflow', () => {
   const unlock = byFile('unlock.yml');
 
-  it('runs by hand, in production, in the deploy concurrency group; --force only when asked', () => {
-    expect(Object.keys(unlock.on)).toEqual(['workflow_dispatch']);
+  it('runs by hand in the chosen environment; --force only when asked', () => {
     expect(unlock.on.workflow_dispatch).toMatchObject({
       inputs: { force: { type: 'boolean', default: false } },
     });
     const [id] = jobRunning(unlock, /pnpm run deploy:unlock\b/);
     const job = unlock.jobs[id as string] as Job;
-    expect(environmentName(job)).toBe('production');
-    expect(job.concurrency).toEqual({ group: 'deploy-production', 'cancel-in-progress': false });
     const calls = (job.steps ?? []).filter((step) => step.run?.includes('deploy:unlock'));
     expect(calls.map(({ if: condition, run }) => [condition, run])).toEqual([
-      ['${{ !inputs.force }}', 'pnpm run deploy:unlock'],
-      ['${{ inputs.force }}', 'pnpm run deploy:unlock --force'],
+      ['${{ !inputs.force }}', 'pnpm run deploy:unlock --env "$ENVIRONMENT"'],
+      ['${{ inputs.force }}', 'pnpm run deploy:unlock --env "$ENVIRONMENT" --force'],
     ]);
   });
 });
