@@ -17,6 +17,7 @@ export const verb = {
     'whose last checks failed, or that has none.',
     '',
     '  --url <url>      check this URL instead of DEPLOY_URL (it must serve the live release)',
+    '                   (a certificate from a private CA: NODE_EXTRA_CA_CERTS=<its root>.pem)',
     ENVIRONMENT_USAGE,
   ].join('\n'),
   options: { url: { type: 'string' }, ...ENVIRONMENT_OPTION },
