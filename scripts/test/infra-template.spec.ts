@@ -1,19 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { IMAGES } from '@starter/config';
+import { deployEnvSchema, IMAGES } from '@starter/config';
 import { type Tags, parse } from 'yaml';
 import {
   ENVIRONMENTS_FILE,
   githubEnvironmentOf,
   readEnvironments,
 } from '../src/deploy/environments';
-import { requestedParameters, STACK_PARAMETER_KEYS } from '../src/infra/stack-config';
+import {
+  checkParameterPaths,
+  DEFAULT_APP_NAME,
+  oidcSubjects,
+  requestedParameters,
+  STACK_PARAMETER_KEYS,
+} from '../src/infra/stack-config';
 
 const environments = readEnvironments(ENVIRONMENTS_FILE);
-/** The deploy role serves every environment of infra/environments.json, in its order. */
-const ENVIRONMENT_NAMES = Object.keys(environments);
-const GITHUB_ENVIRONMENTS = ENVIRONMENT_NAMES.map((name) =>
+const GITHUB_ENVIRONMENTS = Object.keys(environments).map((name) =>
   githubEnvironmentOf(environments, name),
 );
 
@@ -108,6 +112,32 @@ describe('infra/aws/stack.yaml', () => {
     expect(Object.keys(template.Parameters).sort()).toEqual([...STACK_PARAMETER_KEYS].sort());
   });
 
+  it('trusts the subjects infra:deploy makes of infra/environments.json, whose SSM paths the role may read', () => {
+    const subjects = template.Parameters.DeployEnvironmentSubjects as {
+      Type: string;
+      AllowedPattern: string;
+      Default?: string;
+    };
+    expect(subjects.Type).toBe('CommaDelimitedList');
+    // No default: every run of infra:deploy sends the list.
+    expect(subjects.Default).toBeUndefined();
+    const pattern = new RegExp(`^(?:${subjects.AllowedPattern})$`);
+    const made = oidcSubjects('acme/shop', GITHUB_ENVIRONMENTS).split(',');
+    expect(made).toHaveLength(GITHUB_ENVIRONMENTS.length);
+    for (const subject of made) expect(subject).toMatch(pattern);
+    expect('repo:acme/shop:environment:a,b').not.toMatch(pattern);
+    expect(() => oidcSubjects('acme/shop', ['a,b'])).toThrow('cannot contain a comma');
+
+    expect(template.Parameters.AppName?.Default).toBe(DEFAULT_APP_NAME);
+    expect(deployEnvSchema.in.shape.DEPLOY_APP.parse(undefined)).toBe(DEFAULT_APP_NAME);
+    const paths = Object.fromEntries(
+      Object.entries(environments).flatMap(([name, { ssmPath }]) =>
+        ssmPath ? [[name, ssmPath]] : [],
+      ),
+    );
+    expect(() => checkParameterPaths(DEFAULT_APP_NAME, paths)).not.toThrow();
+  });
+
   it('takes the AMI as a plain id, which CloudFormation never resolves again on an update', () => {
     for (const [name, parameter] of Object.entries(template.Parameters)) {
       expect([name, parameter.Type]).not.toEqual([name, expect.stringMatching(/^AWS::SSM::/)]);
@@ -151,12 +181,8 @@ describe('infra/aws/stack.yaml', () => {
   });
 
   it.each([
-    [
-      'DeployRole',
-      GITHUB_ENVIRONMENTS.map((name) => ({
-        'Fn::Sub': `repo:\${GitHubRepository}:environment:${name}`,
-      })),
-    ],
+    // infra:deploy fills the list in from infra/environments.json (infra-update-path.spec.ts).
+    ['DeployRole', { Ref: 'DeployEnvironmentSubjects' }],
     ['BuildRole', { 'Fn::Sub': 'repo:${GitHubRepository}:ref:refs/heads/main' }],
   ])('lets only %s assume its subjects of GitHub OIDC: %j', (role, subject) => {
     expect(trust(resource(role))).toEqual([
@@ -218,16 +244,20 @@ describe('infra/aws/stack.yaml', () => {
       if (first === 'ecr:GetAuthorizationToken') expect(statement.Resource).toBe('*');
       else if (first?.startsWith('ecr:')) expect(statement.Resource).toEqual(REPOSITORY_ARNS);
       else if (first?.startsWith('ssm:')) {
-        for (const name of ENVIRONMENT_NAMES) {
-          expect(JSON.stringify(statement.Resource)).toContain(`:parameter/\${AppName}/${name}/*`);
-        }
+        // This app's parameters only: infra:deploy keeps every environment's path under them.
+        expect(statement.Resource).toEqual(
+          ['', '/*'].map((tail) => ({
+            'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/\${AppName}${tail}`,
+          })),
+        );
       } else {
         expect(statement.Condition).toEqual({
           StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.${AWS::URLSuffix}' } },
           StringLike: {
-            'kms:EncryptionContext:PARAMETER_ARN': ENVIRONMENT_NAMES.map((name) => ({
-              'Fn::Sub': expect.stringContaining(`:parameter/\${AppName}/${name}/*`),
-            })),
+            'kms:EncryptionContext:PARAMETER_ARN': {
+              'Fn::Sub':
+                'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AppName}/*',
+            },
           },
         });
       }

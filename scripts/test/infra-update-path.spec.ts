@@ -16,6 +16,7 @@ import { IMAGES } from '@starter/config';
 import { mockClient } from 'aws-sdk-client-mock';
 import { reviewChanges, type ReviewOptions } from '../src/infra/change-review';
 import {
+  checkParameterPaths,
   describeParameters,
   planParameters,
   requestedParameters,
@@ -33,6 +34,8 @@ const STACK = 'starter-production';
 const STACK_ID = `arn:aws:cloudformation:eu-west-1:111111111111:stack/${STACK}/5d1c7a40-0a3b-11f1-9c1e-0a1b2c3d4e5f`;
 const CHANGE_SET_ID = `arn:aws:cloudformation:eu-west-1:111111111111:changeSet/infra-deploy-1893492000000/8f2e6a10-0a3c-11f1-b1a2-0a1b2c3d4e5f`;
 const START = new Date('2030-01-01T10:00:00Z');
+const GITHUB_ENVIRONMENTS = ['staging', 'production'];
+const SUBJECTS = 'repo:acme/shop:environment:staging,repo:acme/shop:environment:production';
 const CURRENT_AMI = 'ami-0c1d2e3f4a5b6c7d8';
 const NEWER_AMI = 'ami-0fedcba9876543210';
 
@@ -42,6 +45,7 @@ const DEPLOYED_PARAMETERS: Parameter[] = [
   ['ApiRepositoryName', IMAGES.api.repository],
   ['WorkerRepositoryName', IMAGES.worker.repository],
   ['GitHubRepository', 'acme/shop'],
+  ['DeployEnvironmentSubjects', SUBJECTS],
   ['CreateOidcProvider', 'true'],
   ['CreateHost', 'true'],
   ['HostInstanceType', 't3.small'],
@@ -156,6 +160,7 @@ interface UpdateOptions {
   review?: Partial<ReviewOptions>;
   dryRun?: boolean;
   previous?: Parameter[];
+  githubEnvironments?: string[];
 }
 
 function update(options: UpdateOptions = {}) {
@@ -181,6 +186,7 @@ function update(options: UpdateOptions = {}) {
     parameters: async (existing) => {
       const parameters = await planParameters(requestedParameters(options.request ?? {}), {
         existing,
+        githubEnvironments: options.githubEnvironments ?? GITHUB_ENVIRONMENTS,
         defaultGitHubRepository: () =>
           Promise.reject(new Error('the remote is not read on update')),
         resolveImageId: () => resolveUbuntuImageId(new SSMClient({ region: 'eu-west-1' })),
@@ -220,7 +226,10 @@ describe('infra:deploy on an existing stack', () => {
       STACK_PARAMETER_KEYS.map((ParameterKey) =>
         ParameterKey === 'SshAllowedCidr'
           ? { ParameterKey, ParameterValue: '203.0.113.7/32' }
-          : { ParameterKey, UsePreviousValue: true },
+          : // Always from infra/environments.json; the same file gives the same value.
+            ParameterKey === 'DeployEnvironmentSubjects'
+            ? { ParameterKey, ParameterValue: SUBJECTS }
+            : { ParameterKey, UsePreviousValue: true },
       ),
     );
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
@@ -228,6 +237,19 @@ describe('infra:deploy on an existing stack', () => {
     expect(lines).toContain('  SubnetId = subnet-0a1b2c3d (kept)');
     expect(lines).toContain('  SshAllowedCidr = 203.0.113.7/32 (was 198.51.100.0/24)');
     expect(cloudFormation.commandCalls(ExecuteChangeSetCommand)).toHaveLength(1);
+  });
+
+  it("gives the deploy role's trust an environment added to infra/environments.json, for the stack's repository", async () => {
+    const { result, lines } = update({ githubEnvironments: [...GITHUB_ENVIRONMENTS, 'qa'] });
+
+    await expect(result).resolves.toMatchObject({ outcome: 'updated' });
+    expect(sentParameters()).toContainEqual({
+      ParameterKey: 'DeployEnvironmentSubjects',
+      ParameterValue: `${SUBJECTS},repo:acme/shop:environment:qa`,
+    });
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ {2}DeployEnvironmentSubjects = .+ \(was .+\)$/),
+    );
   });
 
   it('pins the AMI a stack of the earlier template runs, which resolved it from SSM', async () => {
@@ -412,6 +434,7 @@ describe('infra:deploy creating a stack', () => {
       requestedParameters({ sshPublicKey: 'ssh-ed25519 AAAA', sshAllowedCidr: '203.0.113.7/32' }),
       {
         existing: undefined,
+        githubEnvironments: GITHUB_ENVIRONMENTS,
         defaultGitHubRepository: () => Promise.resolve('acme/shop'),
         resolveImageId: () => resolveUbuntuImageId(new SSMClient({ region: 'eu-west-1' })),
       },
@@ -432,6 +455,7 @@ describe('infra:deploy creating a stack', () => {
     await expect(
       planParameters(requestedParameters({ sshPublicKey: 'ssh-ed25519 AAAA' }), {
         existing: undefined,
+        githubEnvironments: GITHUB_ENVIRONMENTS,
         defaultGitHubRepository: () => Promise.resolve('acme/shop'),
         resolveImageId: () => Promise.reject(new Error('not reached')),
       }),
@@ -441,10 +465,24 @@ describe('infra:deploy creating a stack', () => {
   it('creates no host and resolves no AMI with --no-host', async () => {
     const parameters = await planParameters(requestedParameters({ createHost: false }), {
       existing: undefined,
+      githubEnvironments: GITHUB_ENVIRONMENTS,
       defaultGitHubRepository: () => Promise.resolve('acme/shop'),
       resolveImageId: () => Promise.reject(new Error('not reached')),
     });
     expect(parameters.map(({ ParameterKey }) => ParameterKey)).not.toContain('HostImageId');
+  });
+});
+
+describe('checkParameterPaths', () => {
+  it("accepts the environments' SSM paths under /<app>/ and names each one outside it", () => {
+    expect(() =>
+      checkParameterPaths('shop', { staging: '/shop/staging/', qa: '/shop/qa/' }),
+    ).not.toThrow();
+    expect(() =>
+      checkParameterPaths('shop', { staging: '/starter/staging/', qa: '/shop-qa/' }),
+    ).toThrow(
+      "The deploy role reads the SSM parameters under /shop/ only; in infra/environments.json staging's ssmPath /starter/staging/, qa's ssmPath /shop-qa/ lies outside it",
+    );
   });
 });
 

@@ -19,6 +19,8 @@ import {
   PRODUCTION_ENVIRONMENT,
 } from './github-environment';
 import {
+  checkParameterPaths,
+  DEFAULT_APP_NAME,
   describeParameters,
   formatGitHubSettings,
   githubSettings,
@@ -124,12 +126,16 @@ runMain(module, async () => {
     );
   }
 
-  const stackName = args['stack-name'] ?? `${args.app ?? 'starter'}-production`;
+  const stackName = args['stack-name'] ?? `${args.app ?? DEFAULT_APP_NAME}-production`;
   const clientConfig = args.region ? { region: args.region } : {};
   const client = new CloudFormationClient(clientConfig);
   console.log(`Stack ${stackName} in ${await client.config.region()}`);
 
   const requested = requestedParameters(stackRequest(args, (file) => readFileSync(file, 'utf8')));
+  const environments = readEnvironments();
+  const githubEnvironments = [
+    ...new Set(Object.keys(environments).map((name) => githubEnvironmentOf(environments, name))),
+  ];
 
   const result = await deployStack({
     client,
@@ -137,8 +143,21 @@ runMain(module, async () => {
     templateBody: readFileSync(TEMPLATE_PATH, 'utf8'),
     dryRun: args.dryRun,
     parameters: async (existing) => {
+      checkParameterPaths(
+        requested.AppName ??
+          existing?.Parameters?.find(({ ParameterKey }) => ParameterKey === 'AppName')
+            ?.ParameterValue ??
+          DEFAULT_APP_NAME,
+        // The others use DEPLOY_SSM_PATH, the stack's own /<app>/production/.
+        Object.fromEntries(
+          Object.entries(environments).flatMap(([name, { ssmPath }]) =>
+            ssmPath ? [[name, ssmPath]] : [],
+          ),
+        ),
+      );
       const parameters = await planParameters(requested, {
         existing,
+        githubEnvironments,
         defaultGitHubRepository: async () =>
           parseGitHubRepository((await $`git remote get-url origin`.quiet()).stdout),
         resolveImageId: () => resolveUbuntuImageId(new SSMClient(clientConfig)),
@@ -158,10 +177,6 @@ runMain(module, async () => {
   for (const [key, value] of Object.entries(result.outputs)) console.log(`  ${key} = ${value}`);
   const identity = stackIdentity(result.parameters);
   console.log('\nNow tell GitHub (see README, Deploying):');
-  const environments = readEnvironments();
-  const githubEnvironments = Object.keys(environments).map((name) =>
-    githubEnvironmentOf(environments, name),
-  );
   for (const line of formatGitHubSettings(
     githubSettings(result.outputs, identity),
     githubEnvironments,

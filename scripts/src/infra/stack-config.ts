@@ -9,6 +9,7 @@ export const STACK_PARAMETER_KEYS = [
   'ApiRepositoryName',
   'WorkerRepositoryName',
   'GitHubRepository',
+  'DeployEnvironmentSubjects',
   'CreateOidcProvider',
   'CreateHost',
   'HostInstanceType',
@@ -24,6 +25,9 @@ export const STACK_PARAMETER_KEYS = [
 ] as const;
 export type StackParameterKey = (typeof STACK_PARAMETER_KEYS)[number];
 export type StackParameterValues = Partial<Record<StackParameterKey, string>>;
+
+/** AppName's default in infra/aws/stack.yaml and DEPLOY_APP's; a test keeps the three equal. */
+export const DEFAULT_APP_NAME = 'starter';
 
 /** Ubuntu 24.04 LTS, amd64, as Canonical publishes it per region. Read once, at the host's creation. */
 export const UBUNTU_IMAGE_PARAMETER =
@@ -80,6 +84,34 @@ export interface ParameterPlanContext {
   defaultGitHubRepository: () => Promise<string>;
   /** The current Ubuntu AMI, asked only when a host is created without --image-id. */
   resolveImageId: () => Promise<string>;
+  /** The GitHub environments whose jobs the deploy role trusts (infra/environments.json). */
+  githubEnvironments: string[];
+}
+
+/**
+ * The deploy role reads /<app>/*: an environment whose SSM path lies elsewhere would deploy with
+ * a role that cannot read its settings, so infra:deploy refuses it up front.
+ */
+export function checkParameterPaths(appName: string, paths: Record<string, string>): void {
+  const outside = Object.entries(paths).filter(([, path]) => !path.startsWith(`/${appName}/`));
+  if (outside.length > 0) {
+    throw new Error(
+      `The deploy role reads the SSM parameters under /${appName}/ only; in infra/environments.json ${outside.map(([name, path]) => `${name}'s ssmPath ${path}`).join(', ')} lies outside it`,
+    );
+  }
+}
+
+/** The OIDC subject of a job in `environment` of `repository`, as GitHub writes it in its tokens. */
+export function oidcSubjects(repository: string, environments: string[]): string {
+  if (environments.length === 0) throw new Error('infra/environments.json names no environment');
+  for (const environment of environments) {
+    // A comma would split the stack's list parameter.
+    if (!/^[^,]+$/.test(environment))
+      throw new Error(`a GitHub environment name cannot contain a comma: ${environment}`);
+  }
+  return environments
+    .map((environment) => `repo:${repository}:environment:${environment}`)
+    .join(',');
 }
 
 /**
@@ -104,6 +136,11 @@ export async function planParameters(
     values.CreateHost ??= 'true';
   }
   const effective = (key: StackParameterKey) => values[key] ?? previous.get(key)?.ParameterValue;
+  // Set on every run, from the file: an environment added or removed there reaches the trust.
+  values.DeployEnvironmentSubjects = oidcSubjects(
+    effective('GitHubRepository')!,
+    context.githubEnvironments,
+  );
 
   if (effective('CreateHost') === 'true') {
     if (!effective('SshPublicKey') || !effective('SshAllowedCidr')) {
