@@ -15,8 +15,11 @@ import {
   requestedParameters,
   STACK_PARAMETER_KEYS,
 } from '../src/infra/stack-config';
+import { manifestTag } from '../src/release/release-manifest';
 
 const environments = readEnvironments(ENVIRONMENTS_FILE);
+/** The releases the registry keeps (README, Deploying). */
+const RETAINED_RELEASES = 30;
 const GITHUB_ENVIRONMENTS = Object.keys(environments).map((name) =>
   githubEnvironmentOf(environments, name),
 );
@@ -173,9 +176,30 @@ describe('infra/aws/stack.yaml', () => {
           selection: expect.objectContaining({ tagStatus: 'untagged' }),
           action: { type: 'expire' },
         }),
-        expect.objectContaining({
-          selection: expect.objectContaining({ countType: 'imageCountMoreThan', countNumber: 30 }),
-        }),
+        // The api repository holds a release manifest beside each release's image: counted on
+        // their own, the manifests leave the last 30 releases' images to the last rule.
+        {
+          rulePriority: 2,
+          description: expect.any(String),
+          selection: {
+            tagStatus: 'tagged',
+            tagPatternList: [`${manifestTag('')}*`],
+            countType: 'imageCountMoreThan',
+            countNumber: RETAINED_RELEASES,
+          },
+          action: { type: 'expire' },
+        },
+        // ECR evaluates a tagStatus any rule last.
+        {
+          rulePriority: 3,
+          description: expect.any(String),
+          selection: {
+            tagStatus: 'any',
+            countType: 'imageCountMoreThan',
+            countNumber: RETAINED_RELEASES,
+          },
+          action: { type: 'expire' },
+        },
       ],
     });
   });
